@@ -1,0 +1,204 @@
+// Engine.IO v4 server: HTTP long-polling and WebSocket transports, upgrade, heartbeat.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sockio::engine {
+
+/// Cross-origin resource sharing, with the behaviour of the npm `cors` package that
+/// socket.io uses. CORS headers are sent only when `origins` or `origin_predicate` is set.
+///
+/// @code
+/// options.cors.origins = {"https://app.example.com"};
+/// options.cors.credentials = true;
+/// @endcode
+struct cors_options {
+  /// Allowed origins; `"*"` allows any origin (and sends `Access-Control-Allow-Origin: *`).
+  std::vector<std::string> origins;
+  /// Decides for origins not in `origins` (may be empty).
+  std::function<bool(std::string_view origin)> origin_predicate;
+  /// Sends `Access-Control-Allow-Credentials: true`.
+  bool credentials = false;
+  /// `Access-Control-Allow-Methods` of preflight responses.
+  std::string methods = "GET,HEAD,PUT,PATCH,POST,DELETE";
+  /// `Access-Control-Allow-Headers`; empty reflects the request's
+  /// `Access-Control-Request-Headers`.
+  std::vector<std::string> allowed_headers;
+  /// `Access-Control-Expose-Headers`.
+  std::vector<std::string> exposed_headers;
+  /// `Access-Control-Max-Age` in seconds.
+  std::optional<int> max_age;
+
+  /// True when any origin rule is configured.
+  bool enabled() const noexcept { return !origins.empty() || origin_predicate != nullptr; }
+};
+
+/// The session cookie that engine.io sets on the handshake when enabled.
+struct cookie_options {
+  std::string name = "io";
+  std::string path = "/";
+  bool http_only = true;
+  std::string same_site = "Lax";
+};
+
+/// The HTTP request that opened (or is opening) a session.
+struct request_info {
+  std::string method;
+  /// Request target, e.g. `/engine.io/?EIO=4&transport=polling`.
+  std::string url;
+  /// Header fields with lower-case names, in arrival order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string remote_address;
+  std::uint16_t remote_port = 0;
+  bool secure = false;
+
+  /// The first header named `name` (case-insensitive), if present.
+  std::optional<std::string_view> header(std::string_view name) const;
+  /// The percent-decoded value of query parameter `name`, if present.
+  std::optional<std::string> query(std::string_view name) const;
+  /// All query parameters, percent-decoded, in order.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
+};
+
+/// Server options; defaults equal npm engine.io 6.6 except `path` (`/engine.io/`).
+struct server_options {
+  std::string path = "/engine.io/";
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  /// Time a started upgrade may take before the new transport is dropped.
+  std::chrono::milliseconds upgrade_timeout{10000};
+  /// Time a server-closed polling session waits for the client's next GET.
+  std::chrono::milliseconds close_timeout{30000};
+  /// Largest accepted message or polling request body (engine.io `maxHttpBufferSize`),
+  /// announced to clients as `maxPayload`.
+  std::size_t max_http_buffer_size = 1'000'000;
+  /// Enabled transports: `"polling"`, `"websocket"`.
+  std::vector<std::string> transports{"polling", "websocket"};
+  bool allow_upgrades = true;
+  /// WebSocket permessage-deflate (off by default, as in engine.io).
+  bool per_message_deflate = false;
+  cors_options cors;
+  /// Set-Cookie on the handshake when present.
+  std::optional<cookie_options> cookie;
+  /// Admission hook for handshakes and upgrades: return an error message to refuse
+  /// (HTTP 403, `{"code":4,"message":...}`), nullopt to accept. Runs on a shard thread.
+  std::function<std::optional<std::string>(const request_info&)> allow_request;
+  /// Event loops (shards); 0 means one per hardware thread.
+  unsigned threads = 0;
+  /// Bytes a session may have queued for sending; past it the session is closed.
+  std::size_t max_buffered_bytes = 16u << 20;
+};
+
+/// Which transport a session uses right now.
+enum class transport_kind { polling, websocket };
+
+/// The name engine.io gives a transport (`"polling"`, `"websocket"`).
+std::string_view to_string(transport_kind t) noexcept;
+
+/// Immutable bytes shared by every session they are sent to (encode once).
+using shared_bytes = std::shared_ptr<const std::string>;
+
+class session;
+
+/// Receives a session's events. All calls run on the session's shard thread.
+class session_handler {
+ public:
+  virtual ~session_handler() = default;
+  /// A message packet: text, or binary when `binary` is true.
+  virtual void on_message(session& s, std::string_view data, bool binary) = 0;
+  /// The session closed; `reason` is engine.io's ("transport close", "ping timeout",
+  /// "parse error", "transport error", "forced close"). Called once; no call follows.
+  virtual void on_close(session& s, std::string_view reason) = 0;
+  /// Everything queued so far has been handed to the transport.
+  virtual void on_drain(session&) {}
+  /// The session moved from polling to WebSocket.
+  virtual void on_upgrade(session&) {}
+};
+
+/// One Engine.IO connection. It lives on one shard: call its functions only on that
+/// shard's thread (for example from a handler, or through `context()`).
+class session {
+ public:
+  virtual ~session() = default;
+  /// The session id (`sid`); its first character names the shard.
+  virtual const std::string& id() const noexcept = 0;
+  virtual unsigned shard() const noexcept = 0;
+  virtual transport_kind transport() const noexcept = 0;
+  /// The handshake request.
+  virtual const request_info& request() const noexcept = 0;
+  virtual bool is_open() const noexcept = 0;
+  /// The event loop this session runs on.
+  virtual boost::asio::io_context& context() noexcept = 0;
+  /// Installs the event receiver (replacing any previous one).
+  virtual void set_handler(std::shared_ptr<session_handler> handler) = 0;
+  /// Queues a message packet; the same `data` may be sent to many sessions.
+  virtual void send(shared_bytes data, bool binary) = 0;
+  /// Bytes queued and not yet written.
+  virtual std::size_t buffered_bytes() const noexcept = 0;
+  /// Closes the session from the server side ("forced close").
+  virtual void close() = 0;
+
+  /// Copies `data` into a buffer of its own and queues it.
+  void send(std::string_view data, bool binary = false) {
+    send(std::make_shared<const std::string>(data), binary);
+  }
+};
+
+/// The Engine.IO server: owns the shards (one event loop each) and the listener.
+///
+/// @code
+/// sockio::engine::server srv({.ping_interval = 300ms});
+/// srv.on_connection([](const std::shared_ptr<session>& s) { s->set_handler(...); });
+/// srv.listen("127.0.0.1", 3000);
+/// srv.run();
+/// @endcode
+class server {
+ public:
+  explicit server(server_options options = {});
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Called on the new session's shard for every opened session.
+  void on_connection(std::function<void(const std::shared_ptr<session>&)> handler);
+
+  /// Binds and listens; port 0 picks a free port (see `port()`). Call before `start()`.
+  std::error_code listen(std::string_view address, std::uint16_t port);
+  /// The bound port.
+  std::uint16_t port() const noexcept;
+
+  /// Starts one thread per shard and returns.
+  void start();
+  /// Starts if needed and blocks until `stop()`.
+  void run();
+  /// Closes every session ("forced close"), stops the loops and joins their threads.
+  void stop();
+
+  const server_options& options() const noexcept;
+  unsigned threads() const noexcept;
+  /// The event loop of shard `index`.
+  boost::asio::io_context& context(unsigned index) noexcept;
+  /// Number of open sessions (all shards).
+  std::size_t session_count() const noexcept;
+  /// Polling requests handed from the shard that accepted them to the session's shard.
+  std::uint64_t cross_shard_requests() const noexcept;
+
+ private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sockio::engine

@@ -1,0 +1,91 @@
+// The Engine.IO session state machine: transports, upgrade, heartbeat, close.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server_state.hpp"
+#include "shard.hpp"
+#include "transport.hpp"
+
+namespace sockio::engine::detail {
+
+class session_impl final : public session, public std::enable_shared_from_this<session_impl> {
+ public:
+  session_impl(server_state& state, detail::shard& home, std::string id, request_info request);
+  ~session_impl() override;
+
+  // session
+  const std::string& id() const noexcept override { return id_; }
+  unsigned shard() const noexcept override;
+  transport_kind transport() const noexcept override { return transport_; }
+  const request_info& request() const noexcept override { return request_; }
+  bool is_open() const noexcept override { return state_ == state::open; }
+  boost::asio::io_context& context() noexcept override;
+  void set_handler(std::shared_ptr<session_handler> handler) override;
+  void send(shared_bytes data, bool binary) override;
+  using session::send;
+  std::size_t buffered_bytes() const noexcept override;
+  void close() override;
+
+  /// Queues the open packet and starts the heartbeat; `ws` is set for a session opened
+  /// directly over WebSocket.
+  void open(std::shared_ptr<ws_transport> ws);
+
+  // Long-polling requests, on this session's shard.
+  void on_poll(std::uint64_t request_id, reply_fn reply);
+  void on_poll_aborted(std::uint64_t request_id);
+  void on_post(std::string_view body, reply_fn reply);
+  void on_payload_too_large();
+
+  // WebSocket transport events.
+  /// Starts an upgrade with `ws` as the probing transport; false if not allowed now.
+  bool begin_upgrade(std::shared_ptr<ws_transport> ws);
+  void on_ws_message(ws_transport* from, std::string_view data, bool binary);
+  void on_ws_closed(ws_transport* from, std::string_view reason);
+  void on_ws_drained(ws_transport* from);
+
+  void on_timer(timer_kind kind);
+  /// Server stop: closes at once with "forced close".
+  void shutdown() { finish("forced close"); }
+
+ private:
+  enum class state { open, closing, closed };
+
+  struct pending_poll {
+    std::uint64_t id;
+    reply_fn reply;
+  };
+
+  void enqueue(outgoing packet);
+  void flush_polling();
+  void on_packet(const packet& p);
+  void complete_upgrade();
+  void drop_candidate();
+  void finish(std::string_view reason);
+
+  server_state& server_;
+  detail::shard& home_;
+  std::string id_;
+  request_info request_;
+  transport_kind transport_ = transport_kind::polling;
+  state state_ = state::open;
+  std::shared_ptr<session_handler> handler_;
+
+  // Polling transport: packets wait here for the next GET.
+  std::deque<outgoing> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::optional<pending_poll> poll_;
+
+  std::shared_ptr<ws_transport> ws_;         // current WebSocket transport
+  std::shared_ptr<ws_transport> candidate_;  // WebSocket being probed for an upgrade
+  bool probed_ = false;
+
+  session_timer heartbeat_;  // ping or pong deadline
+  session_timer aux_;        // upgrade or close deadline
+};
+
+}  // namespace sockio::engine::detail

@@ -1,0 +1,71 @@
+// One event loop (shard) of the Engine.IO server and the sessions that live on it.
+#pragma once
+
+#include <array>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "deadline_list.hpp"
+
+namespace sockio::engine::detail {
+
+class session_impl;
+
+/// An io_context whose services can be shut down before it is destroyed, so that the
+/// server can destroy every shard's pending handlers while all shards still exist.
+class shard_context : public boost::asio::io_context {
+ public:
+  using boost::asio::io_context::io_context;
+  using boost::asio::execution_context::shutdown;
+};
+
+/// The timed events of a session; each has one constant delay, hence one sorted list.
+enum class timer_kind : unsigned { ping = 0, pong, upgrade, close, count };
+
+/// A deadline node that knows the session it belongs to.
+struct session_timer : deadline_node {
+  session_impl* owner = nullptr;
+};
+
+/// An `io_context` run by one thread, its sessions, and one timer for all their deadlines.
+class shard {
+ public:
+  shard(unsigned index, const std::array<clock::duration, 4>& delays);
+  ~shard();
+
+  unsigned index() const noexcept { return index_; }
+  shard_context& context() noexcept { return context_; }
+
+  /// Arms `t` for `kind`'s delay from now (moving it from any list it was in).
+  void schedule(session_timer& t, timer_kind kind);
+  void cancel(session_timer& t) noexcept;
+
+  std::unordered_map<std::string, std::shared_ptr<session_impl>>& sessions() noexcept {
+    return sessions_;
+  }
+  std::shared_ptr<session_impl> find(const std::string& sid) const;
+
+  /// Lets `run()` return once the work runs out.
+  void release_work() { work_.reset(); }
+
+ private:
+  void arm(clock::time_point at);
+  void on_timer();
+
+  unsigned index_;
+  // Declared before the context: handlers destroyed with the context may end sessions,
+  // which unlink their timers from these lists.
+  std::array<deadline_list, 4> lists_;
+  shard_context context_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::steady_timer timer_;
+  clock::time_point armed_at_ = clock::time_point::max();
+  std::array<clock::duration, 4> delays_;
+  std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions_;
+};
+
+}  // namespace sockio::engine::detail

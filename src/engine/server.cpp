@@ -1,0 +1,761 @@
+// Engine.IO server: listener, HTTP connections (long-polling) and WebSocket transport.
+#include "sockio/engine/server.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "detail/server_state.hpp"
+#include "detail/session_impl.hpp"
+#include "detail/url.hpp"
+#include "sockio/engine/error.hpp"
+
+namespace sockio::engine {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+std::string_view to_string(transport_kind t) noexcept {
+  return t == transport_kind::websocket ? "websocket" : "polling";
+}
+
+namespace detail {
+namespace {
+
+constexpr std::string_view sid_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t sid_length = 20;
+constexpr std::string_view type_chars = "0123456";
+
+std::string json_quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+template <class Fields>
+request_info make_request_info(const http::request_header<Fields>& req, const tcp::socket& socket) {
+  request_info info;
+  info.method = std::string(req.method_string());
+  info.url = std::string(req.target());
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    info.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (!ec) {
+    info.remote_address = remote.address().to_string();
+    info.remote_port = remote.port();
+  }
+  return info;
+}
+
+bool origin_allowed(const cors_options& cors, std::string_view origin) {
+  for (const auto& allowed : cors.origins) {
+    if (allowed == origin) return true;
+  }
+  return cors.origin_predicate && cors.origin_predicate(origin);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+/// Adds the CORS headers of the npm `cors` package's behaviour.
+template <class Fields>
+void apply_cors(const cors_options& cors, const http::request_header<Fields>& req,
+                http::response<http::string_body>& res, bool preflight) {
+  if (!cors.enabled()) return;
+  const bool any = cors.origins.size() == 1 && cors.origins.front() == "*" && !cors.origin_predicate;
+  const auto origin = req[http::field::origin];
+  if (any) {
+    res.set(http::field::access_control_allow_origin, "*");
+  } else {
+    if (!origin.empty() && origin_allowed(cors, origin)) {
+      res.set(http::field::access_control_allow_origin, origin);
+    }
+    res.set(http::field::vary, "Origin");
+  }
+  if (cors.credentials) res.set(http::field::access_control_allow_credentials, "true");
+  if (!cors.exposed_headers.empty()) {
+    res.set(http::field::access_control_expose_headers, join(cors.exposed_headers));
+  }
+  if (!preflight) return;
+  res.set(http::field::access_control_allow_methods, cors.methods);
+  if (!cors.allowed_headers.empty()) {
+    res.set(http::field::access_control_allow_headers, join(cors.allowed_headers));
+  } else if (auto requested = req[http::field::access_control_request_headers]; !requested.empty()) {
+    res.set(http::field::access_control_allow_headers, requested);
+    res.insert(http::field::vary, "Access-Control-Request-Headers");
+  }
+  if (cors.max_age) res.set(http::field::access_control_max_age, std::to_string(*cors.max_age));
+}
+
+// ---------------------------------------------------------------------------------------
+/// A WebSocket connection: the transport of a session opened over WebSocket or upgraded.
+class ws_connection final : public ws_transport,
+                            public std::enable_shared_from_this<ws_connection> {
+ public:
+  using request = http::request<http::string_body>;
+
+  ws_connection(server_state& server, shard& home, tcp::socket socket)
+      : server_(server), home_(home), ws_(std::move(socket)) {}
+
+  /// A new session over WebSocket (no sid in the request).
+  void accept_direct(request req) {
+    auto info = make_request_info(req, ws_.next_layer());
+    do_accept(std::move(req), [this, info = std::move(info)]() mutable {
+      auto sid = server_.make_sid(home_.index());
+      auto s = std::make_shared<session_impl>(server_, home_, sid, std::move(info));
+      home_.sessions().emplace(sid, s);
+      session_ = s;
+      s->open(shared_from_this());
+      do_read();
+      if (server_.on_connection) server_.on_connection(s);
+    });
+  }
+
+  /// The probe of an upgrade for session `sid` (which lives on this shard).
+  void accept_upgrade(const std::string& sid, request req) {
+    auto s = home_.find(sid);
+    if (!s) return reject(errc::unknown_sid);
+    // After an upgrade, or during another one, a further WebSocket is refused.
+    if (s->transport() != transport_kind::polling || !s->is_open()) {
+      return reject(errc::bad_request);
+    }
+    do_accept(std::move(req), [this, sid] {
+      auto s = home_.find(sid);
+      if (!s || !s->begin_upgrade(shared_from_this())) {
+        close();
+        return;
+      }
+      session_ = s;
+      do_read();
+    });
+  }
+
+  void send(outgoing packet) override {
+    if (closing_ || closed_) return;
+    queued_bytes_ += packet.size();
+    queue_.push_back(std::move(packet));
+    if (!writing_) do_write();
+  }
+
+  std::size_t buffered_bytes() const noexcept override { return queued_bytes_; }
+
+  void close() override {
+    if (closing_ || closed_) return;
+    closing_ = true;
+    if (!writing_) do_close();
+  }
+
+ private:
+  template <class Then>
+  void do_accept(request req, Then then) {
+    const auto& o = server_.options;
+    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(20),
+                                                   websocket::stream_base::none(), false});
+    ws_.read_message_max(o.max_http_buffer_size);
+    ws_.auto_fragment(false);
+    if (o.per_message_deflate) {
+      websocket::permessage_deflate pmd;
+      pmd.server_enable = true;
+      ws_.set_option(pmd);
+    }
+    accept_request_ = std::move(req);
+    ws_.async_accept(accept_request_,
+                     [self = shared_from_this(), then = std::move(then)](
+                         beast::error_code ec) mutable {
+                       self->accept_request_ = {};
+                       if (ec) {
+                         self->closed_ = true;
+                         return;
+                       }
+                       then();
+                     });
+  }
+
+  void reject(errc e) {
+    const auto r = error_reply(e);
+    error_response_.version(11);
+    error_response_.result(r.status);
+    error_response_.set(http::field::content_type, r.content_type);
+    error_response_.keep_alive(false);
+    error_response_.body() = r.body;
+    error_response_.prepare_payload();
+    closed_ = true;
+    http::async_write(ws_.next_layer(), error_response_,
+                      [self = shared_from_this()](beast::error_code, std::size_t) {
+                        beast::error_code ignored;
+                        self->ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+                        self->ws_.next_layer().close(ignored);
+                      });
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      closed_ = true;
+      queue_.clear();
+      queued_bytes_ = 0;
+      const bool clean = ec == websocket::error::closed || ec == net::error::eof ||
+                         ec == net::error::connection_reset;
+      if (auto s = std::move(session_)) {
+        s->on_ws_closed(this, clean ? "transport close" : "transport error");
+      }
+      return;
+    }
+    const auto data = buffer_.cdata();
+    const std::string_view view(static_cast<const char*>(data.data()), data.size());
+    if (auto s = session_) s->on_ws_message(this, view, ws_.got_binary());
+    buffer_.consume(buffer_.size());
+    // Idle connections should not keep a large message's buffer.
+    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    do_read();
+  }
+
+  void do_write() {
+    writing_ = true;
+    const auto& p = queue_.front();
+    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_write(ec);
+    };
+    if (p.binary) {
+      ws_.binary(true);
+      ws_.async_write(net::buffer(p.view()), std::move(done));
+    } else {
+      ws_.text(true);
+      const std::array<net::const_buffer, 2> buffers{
+          net::buffer(type_chars.data() + static_cast<int>(p.type), 1), net::buffer(p.view())};
+      ws_.async_write(buffers, std::move(done));
+    }
+  }
+
+  void on_write(beast::error_code ec) {
+    if (!queue_.empty()) {
+      queued_bytes_ -= queue_.front().size();
+      queue_.pop_front();
+    }
+    if (ec) {
+      writing_ = false;
+      queue_.clear();
+      queued_bytes_ = 0;
+      return;  // the read side reports the broken connection
+    }
+    if (!queue_.empty()) return do_write();
+    writing_ = false;
+    if (closing_) return do_close();
+    if (session_) session_->on_ws_drained(this);
+  }
+
+  void do_close() {
+    if (closed_) return;
+    ws_.async_close(websocket::close_code::normal,
+                    [self = shared_from_this()](beast::error_code) {});
+  }
+
+  server_state& server_;
+  shard& home_;
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer buffer_;
+  request accept_request_;
+  http::response<http::string_body> error_response_;
+  std::shared_ptr<session_impl> session_;
+  std::deque<outgoing> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+/// One accepted TCP connection speaking HTTP/1.1: long-polling requests (kept alive) or
+/// the WebSocket handshake, after which a `ws_connection` takes the socket over.
+class http_connection : public std::enable_shared_from_this<http_connection> {
+ public:
+  http_connection(server_state& server, shard& home, tcp::socket socket)
+      : server_(server), home_(home), socket_(std::move(socket)) {}
+
+  void start() { do_read_header(); }
+
+ private:
+  void do_read_header() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(boost::none);  // checked against the option once the header is in
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return shutdown();
+    const auto& req = parser_->get();
+    const auto path = target_path(req.target());
+    if (!path.starts_with(server_.options.path)) {
+      return write_reply({404, "text/plain; charset=UTF-8", "Not Found"}, true);
+    }
+    if (websocket::is_upgrade(req)) return handle_upgrade();
+    if (req.method() == http::verb::options && server_.options.cors.enabled()) {
+      preflight_ = true;
+      const bool has_body = parser_->content_length().value_or(0) > 0 || parser_->chunked();
+      return write_reply({204, "", ""}, has_body);
+    }
+    const auto limit = server_.options.max_http_buffer_size;
+    if (auto length = parser_->content_length(); length && *length > limit) return too_large();
+    parser_->body_limit(limit);
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_body(ec);
+                     });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) return too_large();
+    if (ec) return shutdown();
+    handle_polling();
+  }
+
+  void too_large() {
+    // engine.io answers 413; we also close the session, whose data would be lost anyway.
+    if (auto sid = find_query(parser_->get().target(), "sid")) {
+      if (const int j = server_.shard_of(*sid); j >= 0) {
+        net::post(server_.shards[j]->context(), [&server = server_, j, sid = *sid] {
+          if (auto s = server.shards[j]->find(sid)) s->on_payload_too_large();
+        });
+      }
+    }
+    write_reply({413, "text/plain; charset=UTF-8", "Payload Too Large"}, true);
+  }
+
+  void handle_polling() {
+    const auto& req = parser_->get();
+    const auto target = req.target();
+    const auto transport = find_query(target, "transport");
+    if (!transport || !server_.transport_enabled(*transport)) {
+      return write_reply(error_reply(errc::unknown_transport));
+    }
+    auto sid = find_query(target, "sid");
+    if (sid) {
+      const bool get = req.method() == http::verb::get;
+      if (*transport != "polling" || (!get && req.method() != http::verb::post)) {
+        return write_reply(error_reply(errc::bad_request));
+      }
+      return dispatch_polling(std::move(*sid), get, std::move(parser_->get().body()));
+    }
+    if (req.method() != http::verb::get) return write_reply(error_reply(errc::bad_handshake_method));
+    if (*transport != "polling") return write_reply(error_reply(errc::bad_request));
+    if (auto refused = admit()) return write_reply(std::move(*refused));
+    handshake();
+  }
+
+  /// allow_request and the protocol version of a handshake; an error reply if refused.
+  std::optional<http_reply> admit() {
+    const auto& req = parser_->get();
+    if (server_.options.allow_request) {
+      if (auto message = server_.options.allow_request(make_request_info(req, socket_))) {
+        return error_reply(errc::forbidden, *message);
+      }
+    }
+    if (find_query(req.target(), "EIO") != "4") return error_reply(errc::unsupported_protocol_version);
+    return std::nullopt;
+  }
+
+  void handshake() {
+    auto sid = server_.make_sid(home_.index());
+    auto s = std::make_shared<session_impl>(server_, home_, sid,
+                                            make_request_info(parser_->get(), socket_));
+    home_.sessions().emplace(sid, s);
+    if (const auto& cookie = server_.options.cookie) {
+      set_cookie_ = cookie->name + "=" + sid + "; Path=" + cookie->path;
+      if (cookie->http_only) set_cookie_ += "; HttpOnly";
+      if (!cookie->same_site.empty()) set_cookie_ += "; SameSite=" + cookie->same_site;
+    }
+    s->open(nullptr);
+    s->on_poll(server_.next_request_id++, make_reply_fn());
+    if (server_.on_connection) server_.on_connection(s);
+  }
+
+  void dispatch_polling(std::string sid, bool get, std::string body) {
+    const int j = server_.shard_of(sid);
+    if (j < 0) return write_reply(error_reply(errc::unknown_sid));
+    const auto id = server_.next_request_id++;
+    if (get) {
+      request_id_ = id;
+      poll_shard_ = j;
+      poll_sid_ = sid;
+      watch_for_close(id);
+    }
+    auto task = [&server = server_, j, sid = std::move(sid), get, body = std::move(body), id,
+                 reply = make_reply_fn()]() mutable {
+      auto s = server.shards[j]->find(sid);
+      if (!s) return reply(error_reply(errc::unknown_sid));
+      if (get) {
+        s->on_poll(id, std::move(reply));
+      } else {
+        s->on_post(body, std::move(reply));
+      }
+    };
+    if (static_cast<unsigned>(j) == home_.index()) return task();
+    server_.cross_shard_requests.fetch_add(1, std::memory_order_relaxed);
+    net::post(server_.shards[j]->context(), std::move(task));
+  }
+
+  /// While a GET is parked, notices the client going away (engine.io: "poll connection
+  /// closed prematurely") so the session does not wait for the ping timeout.
+  void watch_for_close(std::uint64_t id) {
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this(), id](beast::error_code ec) {
+                         if (ec || self->request_id_ != id) return;
+                         beast::error_code e;
+                         if (self->socket_.available(e) > 0 && !e) return;  // pipelined data
+                         self->request_id_ = 0;
+                         net::post(self->server_.shards[self->poll_shard_]->context(),
+                                   [&server = self->server_, j = self->poll_shard_,
+                                    sid = self->poll_sid_, id] {
+                                     if (auto s = server.shards[j]->find(sid)) {
+                                       s->on_poll_aborted(id);
+                                     }
+                                   });
+                         self->shutdown();
+                       });
+  }
+
+  reply_fn make_reply_fn() {
+    return [self = shared_from_this()](http_reply r) {
+      net::post(self->socket_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->write_reply(std::move(r)); });
+    };
+  }
+
+  void write_reply(http_reply r, bool close = false) {
+    if (request_id_ != 0) {
+      request_id_ = 0;
+      beast::error_code ignored;
+      socket_.cancel(ignored);  // ends watch_for_close
+    }
+    const auto& req = parser_->get();
+    response_ = {};
+    response_.version(11);
+    response_.result(r.status);
+    if (!r.content_type.empty()) response_.set(http::field::content_type, r.content_type);
+    apply_cors(server_.options.cors, req, response_, preflight_);
+    if (!set_cookie_.empty()) response_.set(http::field::set_cookie, set_cookie_);
+    response_.body() = std::move(r.body);
+    response_.keep_alive(req.keep_alive() && !close);
+    response_.prepare_payload();
+    http::async_write(socket_, response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec || !response_.keep_alive()) return shutdown();
+    preflight_ = false;
+    set_cookie_.clear();
+    response_ = {};
+    if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    do_read_header();
+  }
+
+  void handle_upgrade() {
+    auto& req = parser_->get();
+    const auto transport = find_query(req.target(), "transport");
+    if (transport != "websocket" || !server_.transport_enabled("websocket")) {
+      return write_reply(error_reply(errc::unknown_transport), true);
+    }
+    auto sid = find_query(req.target(), "sid");
+    if (!sid) {
+      if (auto refused = admit()) return write_reply(std::move(*refused), true);
+      auto ws = std::make_shared<ws_connection>(server_, home_, std::move(socket_));
+      return ws->accept_direct(parser_->release());
+    }
+    const int j = server_.shard_of(*sid);
+    if (j < 0) return write_reply(error_reply(errc::unknown_sid), true);
+    if (static_cast<unsigned>(j) == home_.index()) {
+      auto ws = std::make_shared<ws_connection>(server_, home_, std::move(socket_));
+      return ws->accept_upgrade(*sid, parser_->release());
+    }
+    // The session lives on another shard: move the socket there, so that the
+    // WebSocket transport and its session share one thread.
+    beast::error_code ec;
+    const auto protocol = socket_.local_endpoint(ec).protocol();
+    const auto fd = ec ? -1 : socket_.release(ec);
+    if (ec) return shutdown();
+    server_.cross_shard_requests.fetch_add(1, std::memory_order_relaxed);
+    auto& target = *server_.shards[j];
+    net::post(target.context(), [&server = server_, &target, protocol, fd, sid = std::move(*sid),
+                                 req = parser_->release()]() mutable {
+      tcp::socket socket(target.context());
+      beast::error_code ec;
+      socket.assign(protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        return;
+      }
+      auto ws = std::make_shared<ws_connection>(server, target, std::move(socket));
+      ws->accept_upgrade(sid, std::move(req));
+    });
+  }
+
+  void shutdown() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  server_state& server_;
+  shard& home_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::string set_cookie_;
+  bool preflight_ = false;
+  std::uint64_t request_id_ = 0;  // the parked GET, while one is
+  int poll_shard_ = 0;
+  std::string poll_sid_;
+};
+
+}  // namespace
+
+http_reply error_reply(errc e, std::string_view message) {
+  const int code = handshake_error_code(e);
+  const auto text = message.empty() ? handshake_error_message(e) : message;
+  return http_reply{e == errc::forbidden ? 403u : 400u, "application/json",
+                    "{\"code\":" + std::to_string(code) + ",\"message\":" + json_quote(text) + "}"};
+}
+
+bool server_state::transport_enabled(std::string_view name) const {
+  for (const auto& t : options.transports) {
+    if (t == name) return true;
+  }
+  return false;
+}
+
+int server_state::shard_of(std::string_view sid) const noexcept {
+  if (sid.size() != sid_length) return -1;
+  const auto index = sid_alphabet.find(sid.front());
+  return index < shards.size() ? static_cast<int>(index) : -1;
+}
+
+std::string server_state::make_sid(unsigned shard_index) const {
+  std::array<unsigned char, sid_length> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  std::string sid(sid_length, '\0');
+  sid[0] = sid_alphabet[shard_index];
+  for (std::size_t i = 1; i < sid_length; ++i) sid[i] = sid_alphabet[random[i] & 63];
+  return sid;
+}
+
+}  // namespace detail
+
+// -----------------------------------------------------------------------------------------
+class server::impl {
+ public:
+  explicit impl(server_options options) : state_(std::move(options)) {
+    auto& o = state_.options;
+    if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
+    o.threads = std::min(o.threads, 64u);  // the sid's first character names the shard
+    if (o.path.empty() || o.path.back() != '/') o.path += '/';
+    const std::array<detail::clock::duration, 4> delays{o.ping_interval, o.ping_timeout,
+                                                        o.upgrade_timeout, o.close_timeout};
+    for (unsigned i = 0; i < o.threads; ++i) {
+      state_.shards.push_back(std::make_unique<detail::shard>(i, delays));
+    }
+  }
+
+  ~impl() {
+    stop();
+    // Destroy every shard's pending handlers while all shards still exist: a handler of
+    // one shard may own a connection whose socket belongs to another.
+    for (auto& s : state_.shards) s->sessions().clear();
+    acceptor_.reset();
+    for (auto& s : state_.shards) s->context().shutdown();
+    state_.shards.clear();
+  }
+
+  std::error_code listen(std::string_view address, std::uint16_t port) {
+    boost::system::error_code ec;
+    const auto addr = net::ip::make_address(address, ec);
+    if (ec) return ec;
+    const tcp::endpoint endpoint(addr, port);
+    acceptor_.emplace(state_.shards[0]->context());
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      acceptor_.reset();
+      return ec;
+    }
+    port_ = acceptor_->local_endpoint().port();
+    do_accept();
+    return {};
+  }
+
+  void start() {
+    std::lock_guard lock(mutex_);
+    if (started_) return;
+    started_ = true;
+    for (auto& s : state_.shards) {
+      threads_.emplace_back([&context = s->context()] { context.run(); });
+    }
+  }
+
+  void run() {
+    start();
+    std::unique_lock lock(mutex_);
+    stopped_cv_.wait(lock, [this] { return stopped_; });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    std::vector<std::future<void>> done;
+    for (auto& s : state_.shards) {
+      std::promise<void> promise;
+      done.push_back(promise.get_future());
+      auto close_all = [this, &shard = *s, promise = std::move(promise)]() mutable {
+        if (shard.index() == 0 && acceptor_) {
+          boost::system::error_code ignored;
+          acceptor_->close(ignored);
+          retry_timer_.reset();
+        }
+        std::vector<std::shared_ptr<detail::session_impl>> sessions;
+        for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
+        for (auto& session : sessions) session->shutdown();
+        promise.set_value();
+      };
+      if (threads_.empty()) {
+        close_all();
+      } else {
+        net::post(s->context(), std::move(close_all));
+      }
+    }
+    for (auto& f : done) f.wait();
+    for (auto& s : state_.shards) {
+      s->release_work();
+      s->context().stop();
+    }
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    stopped_cv_.notify_all();
+  }
+
+  detail::server_state state_;
+  std::uint16_t port_ = 0;
+
+ private:
+  void do_accept() {
+    auto& target = *state_.shards[next_shard_++ % state_.shards.size()];
+    acceptor_->async_accept(target.context(), [this, &target](boost::system::error_code ec,
+                                                              tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor_ || !acceptor_->is_open()) return;
+      if (ec) {
+        // Typically out of file descriptors: back off instead of spinning.
+        spdlog::warn("engine: accept failed: {}", ec.message());
+        retry_timer_.emplace(state_.shards[0]->context(), std::chrono::milliseconds(50));
+        retry_timer_->async_wait([this](boost::system::error_code e) {
+          if (!e && acceptor_ && acceptor_->is_open()) do_accept();
+        });
+        return;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto connection = std::make_shared<detail::http_connection>(state_, target, std::move(socket));
+      net::post(target.context(), [connection] { connection->start(); });
+      do_accept();
+    });
+  }
+
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<net::steady_timer> retry_timer_;
+  std::vector<std::thread> threads_;
+  std::size_t next_shard_ = 0;
+  std::mutex mutex_;
+  std::condition_variable stopped_cv_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+server::~server() = default;
+
+void server::on_connection(std::function<void(const std::shared_ptr<session>&)> handler) {
+  impl_->state_.on_connection = std::move(handler);
+}
+
+std::error_code server::listen(std::string_view address, std::uint16_t port) {
+  return impl_->listen(address, port);
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port_; }
+void server::start() { impl_->start(); }
+void server::run() { impl_->run(); }
+void server::stop() { impl_->stop(); }
+const server_options& server::options() const noexcept { return impl_->state_.options; }
+unsigned server::threads() const noexcept { return impl_->state_.options.threads; }
+
+boost::asio::io_context& server::context(unsigned index) noexcept {
+  return impl_->state_.shards[index]->context();
+}
+
+std::size_t server::session_count() const noexcept {
+  return impl_->state_.session_count.load(std::memory_order_relaxed);
+}
+
+std::uint64_t server::cross_shard_requests() const noexcept {
+  return impl_->state_.cross_shard_requests.load(std::memory_order_relaxed);
+}
+
+}  // namespace sockio::engine

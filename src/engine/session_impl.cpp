@@ -1,0 +1,308 @@
+#include "detail/session_impl.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace sockio::engine::detail {
+namespace {
+
+constexpr std::string_view close_payload = "1";
+constexpr std::string_view noop_payload = "6";
+
+http_reply text_reply(std::string_view body) {
+  return http_reply{200, "text/plain; charset=UTF-8", std::string(body)};
+}
+
+std::string open_json(const server_state& server, const std::string& sid, bool polling) {
+  const auto& o = server.options;
+  const bool upgrade = polling && o.allow_upgrades && server.transport_enabled("websocket");
+  std::string json = "{\"sid\":\"" + sid + "\",\"upgrades\":[";
+  if (upgrade) json += "\"websocket\"";
+  json += "],\"pingInterval\":" + std::to_string(o.ping_interval.count()) +
+          ",\"pingTimeout\":" + std::to_string(o.ping_timeout.count()) +
+          ",\"maxPayload\":" + std::to_string(o.max_http_buffer_size) + "}";
+  return json;
+}
+
+}  // namespace
+
+session_impl::session_impl(server_state& state, detail::shard& home, std::string id,
+                           request_info request)
+    : server_(state), home_(home), id_(std::move(id)), request_(std::move(request)) {
+  heartbeat_.owner = this;
+  aux_.owner = this;
+  server_.session_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+session_impl::~session_impl() {
+  home_.cancel(heartbeat_);
+  home_.cancel(aux_);
+  server_.session_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+unsigned session_impl::shard() const noexcept { return home_.index(); }
+
+boost::asio::io_context& session_impl::context() noexcept { return home_.context(); }
+
+void session_impl::set_handler(std::shared_ptr<session_handler> handler) {
+  handler_ = std::move(handler);
+}
+
+std::size_t session_impl::buffered_bytes() const noexcept {
+  return transport_ == transport_kind::websocket && ws_ ? ws_->buffered_bytes() : queued_bytes_;
+}
+
+void session_impl::open(std::shared_ptr<ws_transport> ws) {
+  if (ws) {
+    transport_ = transport_kind::websocket;
+    ws_ = std::move(ws);
+  }
+  auto json = open_json(server_, id_, transport_ == transport_kind::polling);
+  enqueue({packet_type::open, std::make_shared<const std::string>(std::move(json)), false});
+  home_.schedule(heartbeat_, timer_kind::ping);
+}
+
+void session_impl::send(shared_bytes data, bool binary) {
+  enqueue({packet_type::message, std::move(data), binary});
+}
+
+void session_impl::enqueue(outgoing packet) {
+  if (state_ != state::open) return;
+  if (buffered_bytes() + packet.size() > server_.options.max_buffered_bytes) {
+    // A consumer this slow would make us hold unbounded memory: drop it.
+    finish("transport error");
+    return;
+  }
+  if (transport_ == transport_kind::websocket) {
+    ws_->send(std::move(packet));
+    return;
+  }
+  queued_bytes_ += packet.size();
+  queue_.push_back(std::move(packet));
+  flush_polling();
+}
+
+void session_impl::flush_polling() {
+  if (!poll_ || queue_.empty()) return;
+  std::vector<packet_view> views;
+  views.reserve(queue_.size());
+  for (const auto& p : queue_) views.push_back({p.type, p.view(), p.binary});
+  std::string payload;
+  payload.reserve(queued_bytes_ + queue_.size() * 2);
+  encode_payload(views, payload);
+  queue_.clear();
+  queued_bytes_ = 0;
+  auto reply = std::move(poll_->reply);
+  poll_.reset();
+  reply(text_reply(payload));
+  if (state_ == state::closing) {
+    finish("forced close");
+  } else if (state_ == state::open && handler_) {
+    handler_->on_drain(*this);
+  }
+}
+
+void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
+  if (state_ == state::closed || transport_ != transport_kind::polling) {
+    reply(error_reply(errc::bad_request));
+    return;
+  }
+  if (poll_) {
+    // engine.io: "data request overlap from client".
+    reply(error_reply(errc::bad_request));
+    finish("transport error");
+    return;
+  }
+  if (candidate_ && probed_) {
+    // The client is pausing polling to upgrade: release it at once.
+    reply(text_reply(noop_payload));
+    return;
+  }
+  poll_ = pending_poll{request_id, std::move(reply)};
+  flush_polling();
+}
+
+void session_impl::on_poll_aborted(std::uint64_t request_id) {
+  if (!poll_ || poll_->id != request_id) return;
+  poll_.reset();  // the connection is gone; nothing to answer
+  finish("transport error");
+}
+
+void session_impl::on_post(std::string_view body, reply_fn reply) {
+  if (state_ == state::closed || transport_ != transport_kind::polling) {
+    reply(error_reply(errc::bad_request));
+    return;
+  }
+  std::vector<packet> packets;
+  const auto ec = decode_payload(body, packets);
+  reply(http_reply{200, "text/html", "ok"});
+  auto self = shared_from_this();  // a handler may close us while we iterate
+  for (const auto& p : packets) {
+    if (state_ != state::open) return;
+    on_packet(p);
+  }
+  if (ec && state_ != state::closed) finish("parse error");
+}
+
+void session_impl::on_payload_too_large() { finish("transport error"); }
+
+void session_impl::on_packet(const packet& p) {
+  switch (p.type) {
+    case packet_type::pong:
+      home_.schedule(heartbeat_, timer_kind::ping);
+      break;
+    case packet_type::message:
+      if (handler_) handler_->on_message(*this, p.data, p.binary);
+      break;
+    case packet_type::close:
+      finish("transport close");
+      break;
+    case packet_type::ping:
+      // Protocol v4: only the server pings ("invalid heartbeat direction").
+      finish("transport error");
+      break;
+    default:
+      break;  // open, upgrade and noop carry nothing here
+  }
+}
+
+bool session_impl::begin_upgrade(std::shared_ptr<ws_transport> ws) {
+  if (state_ != state::open || transport_ != transport_kind::polling || candidate_ ||
+      !server_.options.allow_upgrades) {
+    return false;
+  }
+  candidate_ = std::move(ws);
+  probed_ = false;
+  home_.schedule(aux_, timer_kind::upgrade);
+  return true;
+}
+
+void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool binary) {
+  if (state_ == state::closed) return;
+  if (from == ws_.get() && transport_ == transport_kind::websocket) {
+    if (binary) {
+      if (handler_) handler_->on_message(*this, data, true);
+      return;
+    }
+    packet p;
+    if (decode_packet(data, p)) {
+      finish("parse error");
+      return;
+    }
+    auto self = shared_from_this();
+    on_packet(p);
+    return;
+  }
+  if (from != candidate_.get()) return;
+  if (!binary && data == "2probe") {
+    candidate_->send({packet_type::pong, std::make_shared<const std::string>("probe"), false});
+    probed_ = true;
+    if (poll_) {
+      auto reply = std::move(poll_->reply);
+      poll_.reset();
+      reply(text_reply(noop_payload));
+    }
+  } else if (!binary && data == "5" && probed_) {
+    complete_upgrade();
+  } else {
+    drop_candidate();  // anything else aborts the upgrade
+  }
+}
+
+void session_impl::complete_upgrade() {
+  home_.cancel(aux_);
+  ws_ = std::move(candidate_);
+  transport_ = transport_kind::websocket;
+  probed_ = false;
+  if (poll_) {
+    auto reply = std::move(poll_->reply);
+    poll_.reset();
+    reply(text_reply(noop_payload));
+  }
+  for (auto& p : queue_) ws_->send(std::move(p));
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (state_ == state::closing) {
+    finish("forced close");
+    return;
+  }
+  if (handler_) handler_->on_upgrade(*this);
+}
+
+void session_impl::drop_candidate() {
+  home_.cancel(aux_);
+  if (candidate_) candidate_->close();
+  candidate_.reset();
+  probed_ = false;
+}
+
+void session_impl::on_ws_closed(ws_transport* from, std::string_view reason) {
+  if (from == candidate_.get()) {
+    candidate_.reset();
+    home_.cancel(aux_);
+    probed_ = false;
+  } else if (from == ws_.get()) {
+    finish(reason);
+  }
+}
+
+void session_impl::on_ws_drained(ws_transport* from) {
+  if (from == ws_.get() && state_ == state::open && handler_) handler_->on_drain(*this);
+}
+
+void session_impl::on_timer(timer_kind kind) {
+  switch (kind) {
+    case timer_kind::ping:
+      enqueue({packet_type::ping, nullptr, false});
+      if (state_ == state::open) home_.schedule(heartbeat_, timer_kind::pong);
+      break;
+    case timer_kind::pong:
+      finish("ping timeout");
+      break;
+    case timer_kind::upgrade:
+      drop_candidate();
+      break;
+    case timer_kind::close:
+      finish("forced close");
+      break;
+    default:
+      break;
+  }
+}
+
+void session_impl::close() {
+  if (state_ != state::open) return;
+  if (transport_ == transport_kind::websocket) {
+    finish("forced close");  // the transport sends what is queued, then a close frame
+    return;
+  }
+  // Polling: the close packet goes out with the next GET (or the pending one).
+  enqueue({packet_type::close, nullptr, false});
+  state_ = state::closing;
+  drop_candidate();
+  home_.cancel(heartbeat_);
+  home_.schedule(aux_, timer_kind::close);
+  flush_polling();
+}
+
+void session_impl::finish(std::string_view reason) {
+  if (state_ == state::closed) return;
+  auto self = shared_from_this();
+  state_ = state::closed;
+  home_.cancel(heartbeat_);
+  home_.cancel(aux_);
+  home_.sessions().erase(id_);
+  if (poll_) {
+    auto reply = std::move(poll_->reply);
+    poll_.reset();
+    reply(text_reply(close_payload));
+  }
+  if (candidate_) candidate_->close();
+  candidate_.reset();
+  if (ws_) ws_->close();
+  ws_.reset();
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (auto handler = std::move(handler_)) handler->on_close(*this, reason);
+}
+
+}  // namespace sockio::engine::detail

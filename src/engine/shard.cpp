@@ -1,0 +1,60 @@
+#include "detail/shard.hpp"
+
+#include "detail/session_impl.hpp"
+
+namespace sockio::engine::detail {
+
+shard::shard(unsigned index, const std::array<clock::duration, 4>& delays)
+    : index_(index),
+      work_(boost::asio::make_work_guard(context_)),
+      timer_(context_),
+      delays_(delays) {}
+
+shard::~shard() { sessions_.clear(); }
+
+std::shared_ptr<session_impl> shard::find(const std::string& sid) const {
+  auto it = sessions_.find(sid);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void shard::schedule(session_timer& t, timer_kind kind) {
+  const auto k = static_cast<unsigned>(kind);
+  const auto at = clock::now() + delays_[k];
+  lists_[k].push_back(t, at);
+  if (at < armed_at_) arm(at);
+}
+
+void shard::cancel(session_timer& t) noexcept {
+  if (t.linked()) static_cast<deadline_list*>(t.list)->remove(t);
+}
+
+void shard::arm(clock::time_point at) {
+  armed_at_ = at;
+  timer_.expires_at(at);
+  timer_.async_wait([this, at](const boost::system::error_code& ec) {
+    if (ec || at != armed_at_) return;  // re-armed for an earlier deadline meanwhile
+    on_timer();
+  });
+}
+
+void shard::on_timer() {
+  armed_at_ = clock::time_point::max();
+  const auto now = clock::now();
+  for (unsigned k = 0; k < lists_.size(); ++k) {
+    while (auto* node = lists_[k].front()) {
+      if (node->deadline > now) break;
+      lists_[k].remove(*node);
+      // The session may end here; it unlinks its own nodes, keeping the list valid.
+      auto* owner = static_cast<session_timer*>(node)->owner;
+      auto keep = owner->shared_from_this();
+      owner->on_timer(static_cast<timer_kind>(k));
+    }
+  }
+  auto next = clock::time_point::max();
+  for (auto& list : lists_) {
+    if (auto* node = list.front()) next = std::min(next, node->deadline);
+  }
+  if (next != clock::time_point::max() && next < armed_at_) arm(next);
+}
+
+}  // namespace sockio::engine::detail
