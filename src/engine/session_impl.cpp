@@ -276,8 +276,9 @@ void session_impl::close() {
     return;
   }
   // Polling: the close packet goes out with the next GET (or the pending one).
-  enqueue({packet_type::close, nullptr, false});
   state_ = state::closing;
+  queue_.push_back({packet_type::close, nullptr, false});
+  queued_bytes_ += queue_.back().size();
   drop_candidate();
   home_.cancel(heartbeat_);
   home_.schedule(aux_, timer_kind::close);

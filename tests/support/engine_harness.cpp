@@ -1,0 +1,94 @@
+#include "engine_harness.hpp"
+
+#include <stdexcept>
+
+namespace sockio::test {
+namespace {
+
+class recorder final : public engine::session_handler {
+ public:
+  explicit recorder(engine_harness& h) : harness_(h) {}
+
+  void on_message(engine::session& s, std::string_view data, bool binary) override {
+    harness_.record(binary ? "binary " + s.id() + " " + std::to_string(data.size())
+                           : "message " + s.id() + " " + std::string(data));
+    if (harness_.on_message) {
+      harness_.on_message(s, data, binary);
+    } else {
+      s.send(data, binary);
+    }
+  }
+  void on_close(engine::session& s, std::string_view reason) override {
+    harness_.record("close " + s.id() + " " + std::string(reason));
+  }
+  void on_upgrade(engine::session& s) override { harness_.record("upgrade " + s.id()); }
+
+ private:
+  engine_harness& harness_;
+};
+
+}  // namespace
+
+engine_harness::engine_harness(engine::server_options options) : server_(std::move(options)) {
+  server_.on_connection([this](const std::shared_ptr<engine::session>& s) {
+    {
+      std::lock_guard lock(mutex_);
+      sessions_.push_back(s);
+    }
+    s->set_handler(std::make_shared<recorder>(*this));
+    record("open " + s->id() + " " + std::string(engine::to_string(s->transport())));
+  });
+  if (auto ec = server_.listen("127.0.0.1", 0)) throw std::runtime_error(ec.message());
+  server_.start();
+}
+
+engine_harness::~engine_harness() { server_.stop(); }
+
+void engine_harness::record(std::string event) {
+  {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  changed_.notify_all();
+}
+
+bool engine_harness::wait_for(const std::string& event, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] {
+    for (const auto& e : events_) {
+      if (e == event) return true;
+    }
+    return false;
+  });
+}
+
+std::string engine_harness::wait_prefix(const std::string& prefix,
+                                        std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::string found;
+  changed_.wait_for(lock, timeout, [&] {
+    for (const auto& e : events_) {
+      if (e.starts_with(prefix)) {
+        found = e;
+        return true;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
+std::vector<std::string> engine_harness::events() {
+  std::lock_guard lock(mutex_);
+  return events_;
+}
+
+std::shared_ptr<engine::session> engine_harness::session(const std::string& sid) {
+  std::lock_guard lock(mutex_);
+  for (const auto& weak : sessions_) {
+    if (auto s = weak.lock(); s && s->id() == sid) return s;
+  }
+  return nullptr;
+}
+
+}  // namespace sockio::test
