@@ -84,6 +84,8 @@ std::vector<std::string> engine_harness::events() {
 }
 
 std::shared_ptr<engine::session> engine_harness::session(const std::string& sid) {
+  // The client may see the open packet before on_connection has run.
+  if (wait_prefix("open " + sid).empty()) return nullptr;
   std::lock_guard lock(mutex_);
   for (const auto& weak : sessions_) {
     if (auto s = weak.lock(); s && s->id() == sid) return s;
