@@ -131,12 +131,16 @@ void apply_cors(const cors_options& cors, const http::request_header<Fields>& re
 // ---------------------------------------------------------------------------------------
 /// A WebSocket connection: the transport of a session opened over WebSocket or upgraded.
 class ws_connection final : public ws_transport,
+                            public connection,
                             public std::enable_shared_from_this<ws_connection> {
  public:
   using request = http::request<http::string_body>;
 
   ws_connection(server_state& server, shard& home, tcp::socket socket)
       : server_(server), home_(home), ws_(std::move(socket)) {}
+  ~ws_connection() override { home_.remove_connection(this); }
+
+  void stop() override { close(); }
 
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
@@ -183,7 +187,7 @@ class ws_connection final : public ws_transport,
   void close() override {
     if (closing_ || closed_) return;
     closing_ = true;
-    if (!writing_) do_close();
+    if (!writing_ && accepted_) do_close();
   }
 
  private:
@@ -199,6 +203,7 @@ class ws_connection final : public ws_transport,
       pmd.server_enable = true;
       ws_.set_option(pmd);
     }
+    home_.add_connection(shared_from_this());
     accept_request_ = std::move(req);
     ws_.async_accept(accept_request_,
                      [self = shared_from_this(), then = std::move(then)](
@@ -208,6 +213,8 @@ class ws_connection final : public ws_transport,
                          self->closed_ = true;
                          return;
                        }
+                       self->accepted_ = true;
+                       if (self->closing_) return self->do_close();  // stopped meanwhile
                        then();
                      });
   }
@@ -305,6 +312,7 @@ class ws_connection final : public ws_transport,
   std::shared_ptr<session_impl> session_;
   std::deque<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
+  bool accepted_ = false;
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;
@@ -313,12 +321,22 @@ class ws_connection final : public ws_transport,
 // ---------------------------------------------------------------------------------------
 /// One accepted TCP connection speaking HTTP/1.1: long-polling requests (kept alive) or
 /// the WebSocket handshake, after which a `ws_connection` takes the socket over.
-class http_connection : public std::enable_shared_from_this<http_connection> {
+class http_connection final : public connection,
+                              public std::enable_shared_from_this<http_connection> {
  public:
   http_connection(server_state& server, shard& home, tcp::socket socket)
       : server_(server), home_(home), socket_(std::move(socket)) {}
+  ~http_connection() override { home_.remove_connection(this); }
 
-  void start() { do_read_header(); }
+  void start() {
+    home_.add_connection(shared_from_this());
+    do_read_header();
+  }
+
+  /// Idle connections close now; one with a request under way closes after its reply.
+  void stop() override {
+    if (!busy_) shutdown();
+  }
 
  private:
   void do_read_header() {
@@ -333,6 +351,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
 
   void on_header(beast::error_code ec) {
     if (ec) return shutdown();
+    busy_ = true;
     const auto& req = parser_->get();
     const auto path = target_path(req.target());
     if (!path.starts_with(server_.options.path)) {
@@ -494,7 +513,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   }
 
   void on_write(beast::error_code ec) {
-    if (ec || !response_.keep_alive()) return shutdown();
+    busy_ = false;
+    if (ec || !response_.keep_alive() || server_.stopping) return shutdown();
     preflight_ = false;
     set_cookie_.clear();
     response_ = {};
@@ -556,6 +576,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   http::response<http::string_body> response_;
   std::string set_cookie_;
   bool preflight_ = false;
+  bool busy_ = false;             // between a request's header and its response's end
   std::uint64_t request_id_ = 0;  // the parked GET, while one is
   int poll_shard_ = 0;
   std::string poll_sid_;
@@ -645,7 +666,12 @@ class server::impl {
     if (started_) return;
     started_ = true;
     for (auto& s : state_.shards) {
-      threads_.emplace_back([&context = s->context()] { context.run(); });
+      std::promise<void> finished;
+      finished_.push_back(finished.get_future());
+      threads_.emplace_back([&context = s->context(), finished = std::move(finished)]() mutable {
+        context.run();
+        finished.set_value();
+      });
     }
   }
 
@@ -661,32 +687,41 @@ class server::impl {
       if (stopped_) return;
       stopped_ = true;
     }
-    std::vector<std::future<void>> done;
+    state_.stopping = true;
+    // Each shard closes its sessions (close packets and frames are queued) and its idle
+    // connections; then the loops run until that work is done, or stop_timeout passes.
     for (auto& s : state_.shards) {
-      std::promise<void> promise;
-      done.push_back(promise.get_future());
-      auto close_all = [this, &shard = *s, promise = std::move(promise)]() mutable {
+      auto close_all = [this, &shard = *s] {
         if (shard.index() == 0 && acceptor_) {
           boost::system::error_code ignored;
           acceptor_->close(ignored);
-          retry_timer_.reset();
+          if (retry_timer_) retry_timer_->cancel();
         }
         std::vector<std::shared_ptr<detail::session_impl>> sessions;
         for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
         for (auto& session : sessions) session->shutdown();
-        promise.set_value();
+        // Let replies posted by the sessions above go out before idle connections close.
+        net::post(shard.context(), [&shard] {
+          for (auto& c : shard.connections()) c->stop();
+        });
       };
       if (threads_.empty()) {
         close_all();
       } else {
         net::post(s->context(), std::move(close_all));
       }
-    }
-    for (auto& f : done) f.wait();
-    for (auto& s : state_.shards) {
       s->release_work();
-      s->context().stop();
     }
+    if (threads_.empty()) {
+      // Never started: run the loops here until the work is done.
+      for (auto& s : state_.shards) s->context().run_for(state_.options.stop_timeout);
+    } else {
+      const auto deadline = std::chrono::steady_clock::now() + state_.options.stop_timeout;
+      for (auto& f : finished_) {
+        if (f.wait_until(deadline) != std::future_status::ready) break;
+      }
+    }
+    for (auto& s : state_.shards) s->context().stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
     stopped_cv_.notify_all();
@@ -721,6 +756,7 @@ class server::impl {
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> retry_timer_;
   std::vector<std::thread> threads_;
+  std::vector<std::future<void>> finished_;
   std::size_t next_shard_ = 0;
   std::mutex mutex_;
   std::condition_variable stopped_cv_;

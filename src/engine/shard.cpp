@@ -1,5 +1,7 @@
 #include "detail/shard.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include "detail/session_impl.hpp"
 
 namespace sockio::engine::detail {
@@ -17,6 +19,26 @@ std::shared_ptr<session_impl> shard::find(const std::string& sid) const {
   return it == sessions_.end() ? nullptr : it->second;
 }
 
+void shard::add_connection(const std::shared_ptr<connection>& c) {
+  std::lock_guard lock(connections_mutex_);
+  connections_.emplace(c.get(), c);
+}
+
+void shard::remove_connection(connection* c) {
+  std::lock_guard lock(connections_mutex_);
+  connections_.erase(c);
+}
+
+std::vector<std::shared_ptr<connection>> shard::connections() {
+  std::lock_guard lock(connections_mutex_);
+  std::vector<std::shared_ptr<connection>> out;
+  out.reserve(connections_.size());
+  for (auto& [raw, weak] : connections_) {
+    if (auto c = weak.lock()) out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void shard::schedule(session_timer& t, timer_kind kind) {
   const auto k = static_cast<unsigned>(kind);
   const auto at = clock::now() + delays_[k];
@@ -28,7 +50,14 @@ void shard::cancel(session_timer& t) noexcept {
   if (t.linked()) static_cast<deadline_list*>(t.list)->remove(t);
 }
 
+void shard::release_work() {
+  stopped_ = true;
+  boost::asio::post(context_, [this] { timer_.cancel(); });
+  work_.reset();
+}
+
 void shard::arm(clock::time_point at) {
+  if (stopped_) return;
   armed_at_ = at;
   timer_.expires_at(at);
   timer_.async_wait([this, at](const boost::system::error_code& ec) {

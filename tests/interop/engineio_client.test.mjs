@@ -9,6 +9,7 @@
 // in a few seconds.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import diagnostics_channel from "node:diagnostics_channel";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -262,23 +263,65 @@ describe("engine.io-client against engineio_fixture", () => {
   }
 });
 
+// Records the client's most recent long-poll GET for `sid` (engine.io-client
+// issues it through node:http, which publishes every request on this channel).
+function trackPollRequests(sid) {
+  const marker = `sid=${encodeURIComponent(sid)}`;
+  const tracker = { latest: undefined };
+  const onStart = ({ request }) => {
+    if (request.method === "GET" && request.path.includes(marker)) tracker.latest = request;
+  };
+  diagnostics_channel.subscribe("http.client.request.start", onStart);
+  tracker.stop = () => diagnostics_channel.unsubscribe("http.client.request.start", onStart);
+  return tracker;
+}
+
+// The fixture only promises a close packet to a GET it is holding. Between two
+// polls there is none, so make sure the client's current GET has reached the
+// server before SIGTERM: wait until it is fully written, then complete another
+// round trip with the server so it has had time to read it.
+async function waitForParkedPoll(fixture, request) {
+  assert.ok(request, "client issued no long-poll GET after the echo");
+  if (!request.writableFinished) {
+    await withTimeout(new Promise((resolve) => request.once("finish", resolve)), EVENT_TIMEOUT_MS,
+      "long-poll GET to be written");
+  }
+  const res = await fetch(`${fixture.url}/engine.io/?EIO=4&transport=polling&sid=barrier`,
+    { signal: AbortSignal.timeout(EVENT_TIMEOUT_MS) });
+  await res.text();
+}
+
 describe("server-initiated close (fixture SIGTERM)", () => {
   for (const [name, opts] of [["polling", POLLING_ONLY], ["websocket", WEBSOCKET_ONLY]]) {
     it(`client over ${name} sees "transport close"`, TEST_OPTIONS, async (t) => {
       // Own fixture: this test shuts the server down.
       const fixture = await startFixture();
       t.after(() => fixture.stop());
-      const { socket, openTransport } = await connect(t, fixture, opts);
+      const { socket, sid, openTransport } = await connect(t, fixture, opts);
       assert.equal(openTransport, name);
-      // One round trip so the session is fully established on both sides
-      // (for polling, the client then has its next GET outstanding).
-      assert.equal(await echo(socket, "before shutdown"), "before shutdown");
+
+      // One round trip so the session is fully established on both sides.
+      const polls = name === "polling" ? trackPollRequests(sid) : undefined;
+      try {
+        assert.equal(await echo(socket, "before shutdown"), "before shutdown");
+        if (polls) await waitForParkedPoll(fixture, polls.latest);
+      } finally {
+        polls?.stop();
+      }
 
       const closed = nextEvent(socket, "close");
       fixture.terminate();
-      const [reason, description] = await closed;
+      const [reason, details] = await closed;
       assert.equal(reason, "transport close",
-        `close reason ${reason}: ${description?.message ?? description?.description ?? ""}`);
+        `close reason "${reason}" (${details?.message ?? details?.description ?? ""}); ` +
+        (name === "polling" ? "the held GET did not receive a close packet" : "websocket failed"));
+      if (name === "websocket") {
+        // A dropped TCP connection also reads as "transport close"; only a
+        // received close frame gives a clean close with a status code.
+        const event = details?.context;
+        assert.equal(event?.wasClean, true,
+          `websocket closed without a close frame (code ${event?.code}, wasClean ${event?.wasClean})`);
+      }
 
       const { code, signal } = await withTimeout(fixture.exited, EVENT_TIMEOUT_MS, "fixture to exit after SIGTERM");
       assert.equal(signal, null, `fixture died from signal ${signal}`);

@@ -100,6 +100,8 @@ struct server_options {
   unsigned threads = 0;
   /// Bytes a session may have queued for sending; past it the session is closed.
   std::size_t max_buffered_bytes = 16u << 20;
+  /// How long `stop()` lets close packets, close frames and responses under way finish.
+  std::chrono::milliseconds stop_timeout{3000};
 };
 
 /// Which transport a session uses right now.
@@ -184,7 +186,8 @@ class server {
   void start();
   /// Starts if needed and blocks until `stop()`.
   void run();
-  /// Closes every session ("forced close"), stops the loops and joins their threads.
+  /// Closes every session ("forced close"), lets what is under way finish (at most
+  /// `stop_timeout`), stops the loops and joins their threads.
   void stop();
 
   const server_options& options() const noexcept;

@@ -21,6 +21,8 @@ struct server_state {
   std::atomic<std::size_t> session_count{0};
   std::atomic<std::uint64_t> cross_shard_requests{0};
   std::atomic<std::uint64_t> next_request_id{1};
+  /// Set when the server stops: connections close after their current response.
+  std::atomic<bool> stopping{false};
 
   bool transport_enabled(std::string_view name) const;
   /// The shard a session id belongs to, or -1 when `sid` cannot be ours.

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "deadline_list.hpp"
 
@@ -21,6 +24,14 @@ class shard_context : public boost::asio::io_context {
  public:
   using boost::asio::io_context::io_context;
   using boost::asio::execution_context::shutdown;
+};
+
+/// A network connection that the server can ask to wind down when it stops.
+class connection {
+ public:
+  virtual ~connection() = default;
+  /// Runs on the connection's shard: finish what is under way, then close.
+  virtual void stop() = 0;
 };
 
 /// The timed events of a session; each has one constant delay, hence one sorted list.
@@ -49,8 +60,14 @@ class shard {
   }
   std::shared_ptr<session_impl> find(const std::string& sid) const;
 
-  /// Lets `run()` return once the work runs out.
-  void release_work() { work_.reset(); }
+  /// Lets `run()` return once the work runs out: no more guard, no more armed timer.
+  void release_work();
+
+  /// Connections of this shard, so that a stopping server can close idle ones. Guarded
+  /// by a mutex: a connection may be released by a handler of another shard.
+  void add_connection(const std::shared_ptr<connection>& c);
+  void remove_connection(connection* c);
+  std::vector<std::shared_ptr<connection>> connections();
 
  private:
   void arm(clock::time_point at);
@@ -60,10 +77,13 @@ class shard {
   // Declared before the context: handlers destroyed with the context may end sessions,
   // which unlink their timers from these lists.
   std::array<deadline_list, 4> lists_;
+  std::mutex connections_mutex_;
+  std::unordered_map<connection*, std::weak_ptr<connection>> connections_;
   shard_context context_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
   clock::time_point armed_at_ = clock::time_point::max();
+  std::atomic<bool> stopped_{false};
   std::array<clock::duration, 4> delays_;
   std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions_;
 };
