@@ -94,5 +94,47 @@ TEST(EngineWebSocket, SendBufferLimitClosesSlowSession) {
   EXPECT_TRUE(h.wait_for("close " + sid + " transport error"));
 }
 
+TEST(EngineWebSocket, PerMessageDeflateWhenEnabled) {
+  engine::server_options o;
+  o.per_message_deflate = true;
+  engine_harness h(o);
+  ws_client ws(h.port(), ws_target(), true);
+  EXPECT_NE(ws.extensions().find("permessage-deflate"), std::string::npos);
+  open_ws(ws);
+  const auto text = "4" + std::string(10000, 'z');
+  ws.send_text(text);
+  auto echo = ws.read();
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->data, text);
+}
+
+TEST(EngineWebSocket, PerMessageDeflateOffByDefault) {
+  engine_harness h;
+  ws_client ws(h.port(), ws_target(), true);
+  EXPECT_EQ(ws.extensions(), "");
+}
+
+TEST(EngineWebSocket, DrainAfterQueueIsWritten) {
+  engine_harness h;
+  h.on_message = [](engine::session&, std::string_view, bool) {};
+  ws_client ws(h.port(), ws_target());
+  const auto sid = open_ws(ws);
+  ASSERT_TRUE(h.wait_for("drain " + sid));  // the open packet went out
+  auto s = h.session(sid);
+  std::size_t queued = 0;
+  on_shard(*s, [&] {
+    s->send("one");
+    s->send("two");
+    queued = s->buffered_bytes();
+  });
+  EXPECT_GT(queued, 0u);
+  EXPECT_EQ(ws.read()->data, "4one");
+  EXPECT_EQ(ws.read()->data, "4two");
+  ASSERT_TRUE(h.wait_count("drain " + sid, 2));  // once more, after both were written
+  std::size_t after = 1;
+  on_shard(*s, [&] { after = s->buffered_bytes(); });
+  EXPECT_EQ(after, 0u);
+}
+
 }  // namespace
 }  // namespace sockio::test

@@ -1,5 +1,6 @@
 #include "engine_harness.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sockio::test {
@@ -22,6 +23,7 @@ class recorder final : public engine::session_handler {
     harness_.record("close " + s.id() + " " + std::string(reason));
   }
   void on_upgrade(engine::session& s) override { harness_.record("upgrade " + s.id()); }
+  void on_drain(engine::session& s) override { harness_.record("drain " + s.id()); }
 
  private:
   engine_harness& harness_;
@@ -53,12 +55,14 @@ void engine_harness::record(std::string event) {
 }
 
 bool engine_harness::wait_for(const std::string& event, std::chrono::milliseconds timeout) {
+  return wait_count(event, 1, timeout);
+}
+
+bool engine_harness::wait_count(const std::string& event, std::size_t n,
+                                std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] {
-    for (const auto& e : events_) {
-      if (e == event) return true;
-    }
-    return false;
+    return static_cast<std::size_t>(std::count(events_.begin(), events_.end(), event)) >= n;
   });
 }
 

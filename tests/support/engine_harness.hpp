@@ -15,7 +15,7 @@ namespace sockio::test {
 
 /// Starts `engine::server` with `options` on 127.0.0.1 (free port) and records events as
 /// strings: "open <sid> <transport>", "message <sid> <data>", "binary <sid> <size>",
-/// "close <sid> <reason>", "upgrade <sid>". By default every message is echoed back.
+/// "close <sid> <reason>", "upgrade <sid>", "drain <sid>". By default every message is echoed back.
 class engine_harness {
  public:
   explicit engine_harness(engine::server_options options = {});
@@ -26,6 +26,9 @@ class engine_harness {
 
   /// Waits until `event` has been recorded; false after `timeout`.
   bool wait_for(const std::string& event, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Waits until `event` has been recorded `n` times; false after `timeout`.
+  bool wait_count(const std::string& event, std::size_t n,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Waits for the first event starting with `prefix`; returns it or "" after `timeout`.
   std::string wait_prefix(const std::string& prefix,
                           std::chrono::milliseconds timeout = std::chrono::seconds(5));

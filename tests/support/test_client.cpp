@@ -112,18 +112,28 @@ struct ws_client::impl {
   net::io_context ioc;
   websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
+  std::string extensions;
 };
 
-ws_client::ws_client(std::uint16_t port, std::string_view target)
+ws_client::ws_client(std::uint16_t port, std::string_view target, bool deflate)
     : impl_(std::make_unique<impl>()) {
   connect(impl_->ioc, beast::get_lowest_layer(impl_->ws), port);
   beast::error_code ec;
   impl_->ws.read_message_max(64u << 20);
+  if (deflate) {
+    websocket::permessage_deflate pmd;
+    pmd.client_enable = true;
+    impl_->ws.set_option(pmd);
+  }
+  websocket::response_type res;
   beast::get_lowest_layer(impl_->ws).expires_after(5s);
-  impl_->ws.async_handshake("127.0.0.1", target, [&](beast::error_code e) { ec = e; });
+  impl_->ws.async_handshake(res, "127.0.0.1", target, [&](beast::error_code e) { ec = e; });
   run(impl_->ioc);
   if (ec) throw std::runtime_error("ws handshake: " + ec.message());
+  impl_->extensions = std::string(res[http::field::sec_websocket_extensions]);
 }
+
+const std::string& ws_client::extensions() const { return impl_->extensions; }
 
 ws_client::~ws_client() = default;
 

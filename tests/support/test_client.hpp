@@ -60,8 +60,9 @@ class ws_client {
     bool binary = false;
   };
 
-  /// Connects and performs the handshake for `target`; throws on failure.
-  ws_client(std::uint16_t port, std::string_view target);
+  /// Connects and performs the handshake for `target`; throws on failure. With
+  /// `deflate`, offers permessage-deflate.
+  ws_client(std::uint16_t port, std::string_view target, bool deflate = false);
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
@@ -74,6 +75,8 @@ class ws_client {
   bool wait_closed(std::chrono::milliseconds timeout = 5s);
   /// Sends a close frame.
   void close();
+  /// The handshake response's Sec-WebSocket-Extensions header ("" if none).
+  const std::string& extensions() const;
 
   /// Tries a WebSocket handshake that the server is expected to refuse; returns the
   /// HTTP response it answered with instead of 101 (status 101 if it was accepted).
