@@ -675,6 +675,11 @@ class server::impl {
     }
   }
 
+  bool running() {
+    std::lock_guard lock(mutex_);
+    return started_ && !stopped_;
+  }
+
   void run() {
     start();
     std::unique_lock lock(mutex_);
@@ -781,6 +786,7 @@ void server::run() { impl_->run(); }
 void server::stop() { impl_->stop(); }
 const server_options& server::options() const noexcept { return impl_->state_.options; }
 unsigned server::threads() const noexcept { return impl_->state_.options.threads; }
+bool server::running() const noexcept { return impl_->running(); }
 
 boost::asio::io_context& server::context(unsigned index) noexcept {
   return impl_->state_.shards[index]->context();

@@ -51,6 +51,12 @@ std::size_t session_impl::buffered_bytes() const noexcept {
   return transport_ == transport_kind::websocket && ws_ ? ws_->buffered_bytes() : queued_bytes_;
 }
 
+bool session_impl::writable() const noexcept {
+  if (state_ != state::open) return false;
+  if (transport_ == transport_kind::websocket) return ws_ && ws_->buffered_bytes() == 0;
+  return poll_.has_value() && queue_.empty();
+}
+
 void session_impl::open(std::shared_ptr<ws_transport> ws) {
   if (ws) {
     transport_ = transport_kind::websocket;

@@ -150,6 +150,9 @@ class session {
   virtual void send(shared_bytes data, bool binary) = 0;
   /// Bytes queued and not yet written.
   virtual std::size_t buffered_bytes() const noexcept = 0;
+  /// True when a packet sent now would go out at once (polling: a GET is waiting;
+  /// WebSocket: nothing is being written). Volatile packets are dropped otherwise.
+  virtual bool writable() const noexcept = 0;
   /// Closes the session from the server side ("forced close").
   virtual void close() = 0;
 
@@ -192,6 +195,8 @@ class server {
 
   const server_options& options() const noexcept;
   unsigned threads() const noexcept;
+  /// True between `start()` and `stop()`.
+  bool running() const noexcept;
   /// The event loop of shard `index`.
   boost::asio::io_context& context(unsigned index) noexcept;
   /// Number of open sessions (all shards).

@@ -29,6 +29,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void send(shared_bytes data, bool binary) override;
   using session::send;
   std::size_t buffered_bytes() const noexcept override;
+  bool writable() const noexcept override;
   void close() override;
 
   /// Queues the open packet and starts the heartbeat; `ws` is set for a session opened

@@ -1,0 +1,85 @@
+// A Socket.IO namespace: its sockets, middlewares, rooms and broadcasts.
+#pragma once
+
+#include <memory>
+
+#include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/sio/socket.hpp"
+
+namespace sockio::sio {
+
+namespace detail {
+struct namespace_state;
+struct server_core;
+}  // namespace detail
+
+/// Runs for every socket that connects to the namespace (on the socket's shard).
+using connection_handler = std::function<void(const std::shared_ptr<socket>&)>;
+/// Connection middleware: inspect the socket (handshake, auth), then `next()` or
+/// `next(connect_error{"not authorized"})`. Call `next` on the socket's shard.
+using middleware = std::function<void(const std::shared_ptr<socket>&, next_fn next)>;
+
+/// Adapter room events.
+enum class room_event { create_room, delete_room, join_room, leave_room };
+/// Room event listener: `sid` is empty for create/delete. Runs on the shard where the
+/// change happened; rooms are kept per shard, so a room spanning shards is created on
+/// each of them.
+using room_event_handler = std::function<void(room_event, const room&, const std::string& sid)>;
+
+/// A namespace, as socket.io's `Namespace`. Register handlers before the server starts
+/// (dynamic namespaces copy their parent's when created).
+class namespace_ {
+ public:
+  namespace_(detail::server_core& core, std::string name);
+  ~namespace_();
+  namespace_(const namespace_&) = delete;
+  namespace_& operator=(const namespace_&) = delete;
+
+  const std::string& name() const noexcept;
+
+  void on_connection(connection_handler handler);
+  void use(middleware m);
+  void on_room_event(room_event_handler handler);
+
+  broadcast_operator to(const room& r) { return all().to(r); }
+  broadcast_operator to(const std::vector<room>& rooms) { return all().to(rooms); }
+  broadcast_operator in(const room& r) { return all().to(r); }
+  broadcast_operator except(const room& r) { return all().except(r); }
+  broadcast_operator volatile_() { return all().volatile_(); }
+  broadcast_operator local() { return all().local(); }
+  broadcast_operator compress(bool value) { return all().compress(value); }
+  broadcast_operator timeout(std::chrono::milliseconds t) { return all().timeout(t); }
+
+  /// Emits to every socket of the namespace.
+  template <class... Args>
+  void emit(std::string_view event, Args&&... args) {
+    all().emit(event, std::forward<Args>(args)...);
+  }
+  void emit_with_ack(std::string_view event, json args, ack_callback callback) {
+    all().emit_with_ack(event, std::move(args), std::move(callback));
+  }
+  void fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) {
+    all().fetch_sockets(std::move(callback));
+  }
+  void sockets_join(const std::vector<room>& rooms) { all().sockets_join(rooms); }
+  void sockets_leave(const std::vector<room>& rooms) { all().sockets_leave(rooms); }
+  void disconnect_sockets(bool close = false) { all().disconnect_sockets(close); }
+
+  /// Emits to the other servers of a cluster. On a single node there are none: an
+  /// `ack` callback runs at once with no error and an empty array of responses.
+  void server_side_emit(std::string_view event, json args, ack_callback ack = nullptr);
+  /// Receives `server_side_emit` from other nodes.
+  void on_server_side_emit(const std::string& event, event_handler handler);
+
+  /// Sockets of the calling shard (call on a shard thread).
+  std::vector<std::shared_ptr<socket>> local_sockets() const;
+
+  detail::namespace_state& state() noexcept { return *state_; }
+
+ private:
+  broadcast_operator all() { return broadcast_operator(*this); }
+
+  std::unique_ptr<detail::namespace_state> state_;
+};
+
+}  // namespace sockio::sio

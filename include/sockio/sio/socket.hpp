@@ -1,0 +1,159 @@
+// A Socket.IO socket: one client's connection to one namespace.
+#pragma once
+
+#include <map>
+#include <set>
+
+#include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/sio/types.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sockio::sio {
+
+namespace detail {
+class client;
+struct socket_state;
+struct namespace_state;
+}  // namespace detail
+
+class socket;
+
+/// Handles an event: `args` is the array of its arguments; `ack` answers it when the
+/// client asked for an acknowledgement.
+using event_handler = std::function<void(json args, ack_fn ack)>;
+/// Catch-all listener: event name and arguments.
+using any_handler = std::function<void(std::string_view event, const json& args)>;
+/// `disconnecting` / `disconnect` listener: socket.io's reason string.
+using disconnect_handler = std::function<void(std::string_view reason)>;
+/// Packet middleware: `packet` is `[event, ...args]` (may be changed); call
+/// `next()` to go on, `next(connect_error{...})` to reject (the socket's error
+/// listeners receive it).
+using packet_middleware = std::function<void(json& packet, next_fn next)>;
+/// Error listener (rejections by packet middlewares).
+using error_handler = std::function<void(const connect_error& error)>;
+
+/// One client's connection to one namespace, as socket.io's `Socket`. It lives on one
+/// shard: use it from its handlers, or post to `context()`. Listeners are cleared after
+/// the `disconnect` event, so they may capture the socket's shared_ptr.
+///
+/// @code
+/// io.on_connection([](const std::shared_ptr<sio::socket>& s) {
+///   s->on("message", [s](json args, sio::ack_fn ack) {
+///     s->emit("message-back", args[0]);
+///     if (ack) ack.reply("got it");
+///   });
+/// });
+/// @endcode
+class socket : public std::enable_shared_from_this<socket> {
+ public:
+  socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id, sio::handshake hs);
+  ~socket();
+  socket(const socket&) = delete;
+  socket& operator=(const socket&) = delete;
+
+  const std::string& id() const noexcept { return id_; }
+  const sio::handshake& handshake() const noexcept { return handshake_; }
+  /// Per-socket user data (socket.io's `socket.data`), kept across a recovery.
+  json& data() noexcept { return data_; }
+  namespace_& nsp() noexcept { return *nsp_; }
+  bool connected() const noexcept { return connected_; }
+  /// True when the connection state was recovered (same id, rooms, data).
+  bool recovered() const noexcept { return recovered_; }
+  /// The shard this socket lives on and its event loop.
+  unsigned shard() const noexcept;
+  boost::asio::io_context& context() noexcept;
+  /// The Engine.IO transport in use ("polling" or "websocket").
+  std::string_view transport() const noexcept;
+
+  void on(const std::string& event, event_handler handler);
+  void off(const std::string& event);
+  void on_any(any_handler handler);
+  void on_any_outgoing(any_handler handler);
+  void on_disconnecting(disconnect_handler handler);
+  void on_disconnect(disconnect_handler handler);
+  void on_error(error_handler handler);
+  void use(packet_middleware middleware);
+
+  /// Emits `event` to this client.
+  template <class... Args>
+  void emit(std::string_view event, Args&&... args) {
+    emit_args(event, json::array({json(std::forward<Args>(args))...}));
+  }
+  void emit_args(std::string_view event, json args);
+  /// Emits and waits for the client's acknowledgement: `callback(ec, args)`; with
+  /// `timeout` set, `errc::timeout` if none came in time. A disconnect before the
+  /// acknowledgement gives `errc::disconnected`.
+  void emit_with_ack(std::string_view event, json args, ack_callback callback,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  /// `socket.timeout(ms)`: the emitter that acks with a timeout.
+  class timed_emitter {
+   public:
+    timed_emitter(socket& s, std::chrono::milliseconds t) : socket_(s), timeout_(t) {}
+    void emit_with_ack(std::string_view event, json args, ack_callback callback) {
+      socket_.emit_with_ack(event, std::move(args), std::move(callback), timeout_);
+    }
+
+   private:
+    socket& socket_;
+    std::chrono::milliseconds timeout_;
+  };
+  timed_emitter timeout(std::chrono::milliseconds t) { return {*this, t}; }
+
+  void join(const room& r);
+  void join(const std::vector<room>& rooms);
+  void leave(const room& r);
+  const std::set<room>& rooms() const noexcept { return rooms_; }
+
+  /// Broadcasts from this socket: everyone selected except this socket.
+  broadcast_operator to(const room& r) const;
+  broadcast_operator to(const std::vector<room>& rooms) const;
+  broadcast_operator in(const room& r) const { return to(r); }
+  broadcast_operator except(const room& r) const;
+  broadcast_operator broadcast() const;
+  broadcast_operator volatile_() const;
+  broadcast_operator local() const;
+
+  /// Disconnects from the namespace ("server namespace disconnect"); with `close`, also
+  /// closes the underlying connection (every namespace of this client).
+  void disconnect(bool close = false);
+
+ private:
+  friend class namespace_;
+  friend class broadcast_operator;
+  friend class detail::client;
+  friend struct detail::namespace_state;
+
+  void on_packet(json data, std::optional<std::uint64_t> ack_id);
+  void on_ack(std::uint64_t id, json args);
+  void on_close(std::string_view reason);
+  void dispatch(json packet, std::optional<std::uint64_t> ack_id);
+  void run_packet_middlewares(std::size_t index, std::shared_ptr<json> packet,
+                              std::optional<std::uint64_t> ack_id);
+  void send_event(json data, std::optional<std::uint64_t> ack_id, bool volatile_ = false);
+  void notify_outgoing(const json& data);
+
+  namespace_* nsp_;
+  std::shared_ptr<detail::client> client_;
+  std::string id_;
+  std::string pid_;
+  sio::handshake handshake_;
+  json data_ = json::object();
+  std::set<room> rooms_;
+  bool connected_ = false;
+  bool recovered_ = false;
+
+  std::map<std::string, event_handler, std::less<>> handlers_;
+  std::vector<any_handler> any_handlers_;
+  std::vector<any_handler> any_outgoing_handlers_;
+  std::vector<disconnect_handler> disconnecting_handlers_;
+  std::vector<disconnect_handler> disconnect_handlers_;
+  std::vector<error_handler> error_handlers_;
+  std::vector<packet_middleware> middlewares_;
+  std::unique_ptr<detail::socket_state> state_;  // pending acks and their timers
+};
+
+}  // namespace sockio::sio

@@ -1,0 +1,107 @@
+// Vocabulary types of the Socket.IO layer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace sockio::sio {
+
+using json = nlohmann::json;
+
+/// A binary argument: `socket.emit("file", sio::binary(bytes))`.
+inline json binary(std::string_view bytes) {
+  return json::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+}
+
+/// The bytes of a binary argument as a string (empty if `value` is not binary).
+inline std::string to_bytes(const json& value) {
+  if (!value.is_binary()) return {};
+  const auto& b = value.get_binary();
+  return std::string(b.begin(), b.end());
+}
+
+/// Errors reported to ack callbacks and operations.
+enum class errc {
+  ok = 0,
+  timeout,         ///< no acknowledgement before the timeout ("operation has timed out")
+  disconnected,    ///< the socket disconnected before acknowledging
+};
+
+const std::error_category& error_category() noexcept;
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+/// The handshake of a socket, as socket.io's `socket.handshake`.
+struct handshake {
+  std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names
+  json query = json::object();                                ///< query parameters (strings)
+  json auth = json::object();                                 ///< CONNECT payload
+  std::string address;                                        ///< remote IP address
+  std::string time;                                           ///< creation date (UTC, text)
+  std::int64_t issued = 0;                                    ///< creation time, ms since epoch
+  std::string url;                                            ///< request target
+  bool secure = false;
+  bool xdomain = false;                                       ///< an Origin header was sent
+
+  /// The first header named `name` (lower-case).
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+/// An error from a connection middleware, sent to the client as CONNECT_ERROR
+/// `{message, data}`.
+struct connect_error {
+  std::string message;
+  json data = json(json::value_t::discarded);  ///< optional extra details
+};
+
+/// Continues a middleware chain: `next()` to accept, `next(connect_error{...})` to refuse.
+using next_fn = std::function<void(std::optional<connect_error>)>;
+
+/// Answers an event that asked for an acknowledgement; empty when none was asked.
+/// Calling it more than once sends nothing more.
+class ack_fn {
+ public:
+  ack_fn() = default;
+  explicit ack_fn(std::function<void(json)> send) : send_(std::make_shared<decltype(send)>(std::move(send))) {}
+
+  /// True when the client asked for an acknowledgement.
+  explicit operator bool() const noexcept { return send_ && *send_; }
+
+  /// Sends the acknowledgement with `args` (a JSON array, or one value).
+  void operator()(json args = json::array()) const {
+    if (!send_ || !*send_) return;
+    if (!args.is_array()) args = json::array({std::move(args)});
+    auto send = std::move(*send_);
+    *send_ = nullptr;
+    send(std::move(args));
+  }
+
+  /// Sends the acknowledgement with the given arguments.
+  template <class... Args>
+  void reply(Args&&... args) const {
+    (*this)(json::array({json(std::forward<Args>(args))...}));
+  }
+
+ private:
+  std::shared_ptr<std::function<void(json)>> send_;
+};
+
+/// Receives an acknowledgement: `args` is the array of its arguments; on a timeout or a
+/// disconnect `ec` is set (for broadcasts `args` holds the responses received so far).
+using ack_callback = std::function<void(std::error_code ec, json args)>;
+
+/// Room names.
+using room = std::string;
+
+}  // namespace sockio::sio
+
+template <>
+struct std::is_error_code_enum<sockio::sio::errc> : std::true_type {};

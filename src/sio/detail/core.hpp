@@ -1,0 +1,191 @@
+// Internals of the Socket.IO server shared by its translation units.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sockio/sio/server.hpp"
+
+namespace sockio::sio::detail {
+
+using clock = std::chrono::steady_clock;
+
+/// A packet encoded once: its text message and binary attachments, shared by every
+/// recipient.
+struct frames {
+  engine::shared_bytes text;
+  std::vector<engine::shared_bytes> attachments;
+};
+
+frames make_frames(const packet& p);
+
+class client;
+
+/// State shared by all shards of one server.
+struct server_core {
+  explicit server_core(server_options opts);
+
+  server_options options;
+  engine::server engine;
+
+  std::mutex namespaces_mutex;
+  std::map<std::string, std::unique_ptr<namespace_>> namespaces;
+  struct parent {
+    std::function<bool(const std::string&, const json&)> match;
+    std::unique_ptr<namespace_> nsp;
+  };
+  std::vector<parent> parents;
+  std::function<void(namespace_&)> new_namespace;
+
+  std::atomic<bool> stopped{false};
+
+  /// Clients per shard (accessed on that shard only).
+  std::vector<std::unordered_map<client*, std::weak_ptr<client>>> clients;
+
+  unsigned shards() const noexcept { return engine.threads(); }
+  boost::asio::io_context& context(unsigned shard) { return engine.context(shard); }
+  /// The shard whose thread calls, or -1 outside the server's threads.
+  int current_shard() const;
+  /// Runs `fn` on `shard`: at once when already there, else posted.
+  void run_on(unsigned shard, std::function<void()> fn);
+  /// The shard to report results on: the caller's, or 0 from outside.
+  unsigned home_shard() const {
+    const int s = current_shard();
+    return s < 0 ? 0u : static_cast<unsigned>(s);
+  }
+
+  namespace_& get_or_create(const std::string& name);
+  /// The namespace a client asks for: existing, or a new child of a matching parent.
+  namespace_* resolve(const std::string& name, const json& auth);
+};
+
+/// Bridges one Engine.IO session to its namespace sockets (socket.io's client.ts).
+class client final : public engine::session_handler, public std::enable_shared_from_this<client> {
+ public:
+  client(server_core& core, std::shared_ptr<engine::session> session);
+
+  void start();
+  void on_message(engine::session& s, std::string_view data, bool binary) override;
+  void on_close(engine::session& s, std::string_view reason) override;
+
+  /// Sends an encoded packet; a volatile one is dropped when the transport is busy.
+  void send(const frames& f, bool volatile_ = false);
+  void send_packet(const packet& p) { send(make_frames(p)); }
+  void add_socket(const std::shared_ptr<socket>& s);
+  void remove_socket(const std::string& nsp);
+  /// Closes the Engine.IO session.
+  void close();
+  /// Server shutdown: every socket disconnects with "server shutting down".
+  void shutdown();
+  /// `socket.disconnect(true)`: every socket of this client disconnects, then the
+  /// connection closes.
+  void disconnect_all();
+
+  engine::session& session() noexcept { return *session_; }
+  unsigned shard() const noexcept { return session_->shard(); }
+  bool open() const noexcept { return open_; }
+
+ private:
+  void on_packet(packet p);
+  void on_connect(const std::string& nsp, json auth);
+  void close_sockets(std::string_view reason);
+
+  server_core& core_;
+  std::shared_ptr<engine::session> session_;
+  sio::decoder decoder_;
+  std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;
+  boost::asio::steady_timer connect_timer_;
+  bool open_ = true;
+};
+
+/// A random identifier (20 URL-safe characters) for socket ids and private session ids.
+std::string random_id();
+
+/// Disconnect reasons after which connection state recovery may restore the socket.
+bool recoverable(std::string_view reason) noexcept;
+
+/// Pending acknowledgements of a socket.
+struct socket_state {
+  struct pending_ack {
+    ack_callback callback;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  std::unordered_map<std::uint64_t, pending_ack> acks;
+};
+
+/// Internal state of a namespace: configuration (set before start), per-shard sockets and
+/// rooms (touched only on their shard), and recovery data (behind a mutex).
+struct namespace_state {
+  namespace_state(namespace_& self, server_core& c, std::string n);
+
+  namespace_& self;
+  server_core& core;
+  std::string name;
+  std::vector<middleware> middlewares;
+  std::vector<connection_handler> connection_handlers;
+  std::vector<room_event_handler> room_handlers;
+  std::map<std::string, event_handler, std::less<>> server_side_handlers;
+
+  struct shard_data {
+    std::unordered_map<std::string, std::shared_ptr<socket>> sockets;
+    std::unordered_map<room, std::unordered_set<socket*>> rooms;
+  };
+  std::vector<shard_data> shards;
+  std::atomic<std::uint64_t> next_ack_id{0};
+
+  // Connection state recovery.
+  struct stored_packet {
+    std::string offset;
+    broadcast_options options;
+    json data;
+    clock::time_point at;
+  };
+  struct session {
+    std::string sid;
+    std::string pid;
+    std::set<room> rooms;
+    json data;
+    clock::time_point disconnected_at;
+  };
+  struct restored {
+    session s;
+    std::vector<json> missed;
+  };
+  std::mutex recovery_mutex;
+  std::deque<stored_packet> packets;
+  std::unordered_map<std::string, session> sessions;
+  std::uint64_t next_offset = 0;
+  std::string offset_prefix;  // random per namespace: offsets of an earlier run never match
+
+  bool recovery_enabled() const noexcept { return core.options.connection_state_recovery.has_value(); }
+
+  /// Copies the configuration of `parent` (dynamic namespaces).
+  void inherit(const namespace_state& parent);
+
+  void add(const std::shared_ptr<client>& c, json auth);
+  void connect(const std::shared_ptr<socket>& s, std::optional<restored> previous);
+  void run_middlewares(std::size_t index, const std::shared_ptr<socket>& s,
+                       std::function<void(std::optional<connect_error>)> done);
+  void remove(socket& s);
+
+  void join(socket& s, const room& r);
+  void leave(socket& s, const room& r);
+  void emit_room_event(room_event e, const room& r, const std::string& sid);
+
+  /// Local sockets selected by `options` on `shard`.
+  std::vector<socket*> select(unsigned shard, const broadcast_options& options);
+  /// Encodes once and delivers on every shard; records the packet for recovery.
+  void broadcast(packet p, const broadcast_options& options);
+  /// Appends the recovery offset to an event's data and stores it.
+  void persist(json& data, const broadcast_options& options);
+  void persist_session(const socket& s);
+  std::optional<restored> restore(const std::string& pid, const std::string& offset);
+};
+
+}  // namespace sockio::sio::detail

@@ -1,0 +1,194 @@
+#include "detail/core.hpp"
+
+namespace sockio::sio {
+
+socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id,
+               sio::handshake hs)
+    : nsp_(&nsp),
+      client_(std::move(client)),
+      id_(std::move(id)),
+      handshake_(std::move(hs)),
+      state_(std::make_unique<detail::socket_state>()) {}
+
+socket::~socket() = default;
+
+unsigned socket::shard() const noexcept { return client_->shard(); }
+boost::asio::io_context& socket::context() noexcept { return client_->session().context(); }
+std::string_view socket::transport() const noexcept {
+  return engine::to_string(client_->session().transport());
+}
+
+void socket::on(const std::string& event, event_handler handler) { handlers_[event] = std::move(handler); }
+void socket::off(const std::string& event) { handlers_.erase(event); }
+void socket::on_any(any_handler handler) { any_handlers_.push_back(std::move(handler)); }
+void socket::on_any_outgoing(any_handler handler) { any_outgoing_handlers_.push_back(std::move(handler)); }
+void socket::on_disconnecting(disconnect_handler handler) {
+  disconnecting_handlers_.push_back(std::move(handler));
+}
+void socket::on_disconnect(disconnect_handler handler) { disconnect_handlers_.push_back(std::move(handler)); }
+void socket::on_error(error_handler handler) { error_handlers_.push_back(std::move(handler)); }
+void socket::use(packet_middleware middleware) { middlewares_.push_back(std::move(middleware)); }
+
+void socket::notify_outgoing(const json& data) {
+  if (any_outgoing_handlers_.empty()) return;
+  const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
+  const json args(data.begin() + 1, data.end());
+  for (const auto& h : any_outgoing_handlers_) h(event, args);
+}
+
+void socket::send_event(json data, std::optional<std::uint64_t> ack_id, bool volatile_) {
+  client_->send(detail::make_frames({packet_type::event, nsp_->name(), std::move(data), ack_id}), volatile_);
+}
+
+void socket::emit_args(std::string_view event, json args) {
+  if (!connected_) return;
+  json data = json::array({std::string(event)});
+  for (auto& a : args) data.push_back(std::move(a));
+  auto& st = nsp_->state();
+  // With recovery on, what a socket is sent is logged like a broadcast to its own room.
+  if (st.recovery_enabled()) st.persist(data, broadcast_options{{id_}, {}, {}});
+  notify_outgoing(data);
+  send_event(std::move(data), std::nullopt);
+}
+
+void socket::emit_with_ack(std::string_view event, json args, ack_callback callback,
+                           std::optional<std::chrono::milliseconds> timeout) {
+  if (!connected_) {
+    if (callback) callback(make_error_code(errc::disconnected), json::array());
+    return;
+  }
+  json data = json::array({std::string(event)});
+  for (auto& a : args) data.push_back(std::move(a));
+  const auto id = nsp_->state().next_ack_id++;
+  auto& pending = state_->acks[id];
+  pending.callback = std::move(callback);
+  if (timeout) {
+    pending.timer = std::make_unique<boost::asio::steady_timer>(context(), *timeout);
+    pending.timer->async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      const auto it = self->state_->acks.find(id);
+      if (it == self->state_->acks.end()) return;
+      auto cb = std::move(it->second.callback);
+      self->state_->acks.erase(it);
+      if (cb) cb(make_error_code(errc::timeout), json::array());
+    });
+  }
+  notify_outgoing(data);
+  send_event(std::move(data), id);
+}
+
+void socket::on_ack(std::uint64_t id, json args) {
+  const auto it = state_->acks.find(id);
+  if (it == state_->acks.end()) return;  // unknown or already timed out
+  auto cb = std::move(it->second.callback);
+  if (it->second.timer) it->second.timer->cancel();
+  state_->acks.erase(it);
+  if (cb) cb({}, std::move(args));
+}
+
+void socket::on_packet(json data, std::optional<std::uint64_t> ack_id) {
+  if (!connected_) return;
+  if (middlewares_.empty()) return dispatch(std::move(data), ack_id);
+  run_packet_middlewares(0, std::make_shared<json>(std::move(data)), ack_id);
+}
+
+void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> packet,
+                                    std::optional<std::uint64_t> ack_id) {
+  if (!connected_) return;
+  if (index >= middlewares_.size()) return dispatch(std::move(*packet), ack_id);
+  auto self = shared_from_this();
+  middlewares_[index](*packet, [self, index, packet, ack_id](std::optional<connect_error> err) {
+    if (err) {
+      for (const auto& h : self->error_handlers_) h(*err);
+      return;
+    }
+    self->run_packet_middlewares(index + 1, packet, ack_id);
+  });
+}
+
+void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
+  if (!data.is_array() || data.empty()) return;
+  const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
+  json args(data.begin() + 1, data.end());
+  ack_fn ack;
+  if (ack_id) {
+    ack = ack_fn([weak = weak_from_this(), id = *ack_id](json reply) {
+      auto self = weak.lock();
+      if (!self || !self->connected_) return;
+      self->client_->send_packet({packet_type::ack, self->nsp_->name(), std::move(reply), id});
+    });
+  }
+  auto self = shared_from_this();  // a handler may disconnect us
+  for (const auto& h : any_handlers_) h(event, args);
+  if (const auto it = handlers_.find(event); it != handlers_.end() && connected_) {
+    auto handler = it->second;  // the handler may replace itself
+    handler(std::move(args), std::move(ack));
+  }
+}
+
+void socket::join(const room& r) {
+  if (!connected_) {
+    rooms_.insert(r);  // registered when the connection completes
+    return;
+  }
+  nsp_->state().join(*this, r);
+}
+
+void socket::join(const std::vector<room>& rooms) {
+  for (const auto& r : rooms) join(r);
+}
+
+void socket::leave(const room& r) {
+  if (!connected_) {
+    rooms_.erase(r);
+    return;
+  }
+  nsp_->state().leave(*this, r);
+}
+
+broadcast_operator socket::to(const room& r) const { return broadcast().to(r); }
+broadcast_operator socket::to(const std::vector<room>& rooms) const { return broadcast().to(rooms); }
+broadcast_operator socket::except(const room& r) const { return broadcast().except(r); }
+broadcast_operator socket::broadcast() const {
+  return broadcast_operator(*nsp_, broadcast_options{{}, {id_}, {}});
+}
+broadcast_operator socket::volatile_() const { return broadcast().volatile_(); }
+broadcast_operator socket::local() const { return broadcast().local(); }
+
+void socket::disconnect(bool close) {
+  if (!connected_) return;
+  if (close) return client_->disconnect_all();
+  client_->send_packet({packet_type::disconnect, nsp_->name(), json(json::value_t::discarded), std::nullopt});
+  on_close("server namespace disconnect");
+}
+
+void socket::on_close(std::string_view reason) {
+  if (!connected_) return;
+  auto self = shared_from_this();
+  for (const auto& h : disconnecting_handlers_) h(reason);
+  auto& st = nsp_->state();
+  if (st.recovery_enabled() && detail::recoverable(reason)) st.persist_session(*this);
+  const auto rooms = rooms_;
+  for (const auto& r : rooms) st.leave(*this, r);
+  st.remove(*this);
+  client_->remove_socket(nsp_->name());
+  connected_ = false;
+  auto acks = std::move(state_->acks);
+  state_->acks.clear();
+  for (auto& [id, pending] : acks) {
+    if (pending.timer) pending.timer->cancel();
+    if (pending.callback) pending.callback(make_error_code(errc::disconnected), json::array());
+  }
+  for (const auto& h : disconnect_handlers_) h(reason);
+  // Listeners often capture the socket: drop them to break the cycle.
+  handlers_.clear();
+  any_handlers_.clear();
+  any_outgoing_handlers_.clear();
+  disconnecting_handlers_.clear();
+  disconnect_handlers_.clear();
+  error_handlers_.clear();
+  middlewares_.clear();
+}
+
+}  // namespace sockio::sio
