@@ -142,6 +142,11 @@ class ws_connection final : public ws_transport,
 
   void stop() override { close(); }
 
+  void abort() override {
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
+  }
+
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
     auto info = make_request_info(req, ws_.next_layer());
@@ -336,6 +341,11 @@ class http_connection final : public connection,
   /// Idle connections close now; one with a request under way closes after its reply.
   void stop() override {
     if (!busy_) shutdown();
+  }
+
+  void abort() override {
+    beast::error_code ignored;
+    socket_.close(ignored);
   }
 
  private:
@@ -729,6 +739,11 @@ class server::impl {
     for (auto& s : state_.shards) s->context().stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // Peers that did not finish closing in time (e.g. a WebSocket close handshake nobody
+    // answers) are cut off now, so they see the connection end.
+    for (auto& s : state_.shards) {
+      for (auto& c : s->connections()) c->abort();
+    }
     stopped_cv_.notify_all();
   }
 

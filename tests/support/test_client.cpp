@@ -24,6 +24,18 @@ void run(net::io_context& ioc) {
   ioc.run();
 }
 
+/// Runs one async operation for at most `timeout`; past it, closes `socket` so that the
+/// operation ends (Beast's WebSocket teardown ignores the tcp_stream timeout).
+void run_for(net::io_context& ioc, tcp::socket& socket, std::chrono::milliseconds timeout) {
+  ioc.restart();
+  ioc.run_for(timeout);
+  if (ioc.stopped()) return;
+  beast::error_code ignored;
+  socket.close(ignored);
+  ioc.restart();
+  ioc.run();
+}
+
 void connect(net::io_context& ioc, beast::tcp_stream& stream, std::uint16_t port) {
   beast::error_code ec;
   stream.expires_after(5s);
@@ -158,9 +170,8 @@ void ws_client::send_binary(std::string_view bytes) {
 std::optional<ws_client::message> ws_client::read(std::chrono::milliseconds timeout) {
   beast::error_code ec;
   impl_->buffer.clear();
-  beast::get_lowest_layer(impl_->ws).expires_after(timeout);
   impl_->ws.async_read(impl_->buffer, [&](beast::error_code e, std::size_t) { ec = e; });
-  run(impl_->ioc);
+  run_for(impl_->ioc, beast::get_lowest_layer(impl_->ws).socket(), timeout);
   if (ec) return std::nullopt;
   return message{beast::buffers_to_string(impl_->buffer.data()), impl_->ws.got_binary()};
 }
@@ -172,11 +183,14 @@ bool ws_client::wait_closed(std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     if (left <= 0ms) return false;
     beast::error_code ec;
+    bool done = false;
     impl_->buffer.clear();
-    beast::get_lowest_layer(impl_->ws).expires_after(left);
-    impl_->ws.async_read(impl_->buffer, [&](beast::error_code e, std::size_t) { ec = e; });
-    run(impl_->ioc);
-    if (ec == beast::error::timeout) return false;
+    impl_->ws.async_read(impl_->buffer, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    run_for(impl_->ioc, beast::get_lowest_layer(impl_->ws).socket(), left);
+    if (!done || ec == net::error::operation_aborted) return false;
     if (ec) return true;
   }
 }

@@ -32,6 +32,8 @@ class connection {
   virtual ~connection() = default;
   /// Runs on the connection's shard: finish what is under way, then close.
   virtual void stop() = 0;
+  /// Closes the socket at once (the shard's loop is no longer running).
+  virtual void abort() = 0;
 };
 
 /// The timed events of a session; each has one constant delay, hence one sorted list.

@@ -1,0 +1,68 @@
+#include "sio_test_util.hpp"
+
+namespace sockio::test {
+namespace {
+
+TEST(SioHandshake, ConnectAnswersWithSocketIdAndKeepsHandshake) {
+  event_log log;  // declared first: handlers may log while the server stops
+  sio_server srv;
+  std::promise<sio::handshake> seen;
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) {
+    seen.set_value(s->handshake());
+    log.push("connection " + s->id());
+  });
+  srv.start();
+  sio_client c(srv.port(), "&token=q1");
+  const auto reply = c.connect("/", json{{"user", "ann"}});
+  ASSERT_EQ(reply.type, sio::packet_type::connect);
+  const auto sid = reply.data.at("sid").get<std::string>();
+  EXPECT_EQ(sid.size(), 20u);
+  EXPECT_NE(sid, c.engine_id());  // the socket id is not the engine session id
+  EXPECT_FALSE(reply.data.contains("pid"));  // recovery is off
+  EXPECT_TRUE(log.wait_for("connection " + sid));
+  const auto hs = seen.get_future().get();
+  EXPECT_EQ(hs.auth, (json{{"user", "ann"}}));
+  EXPECT_EQ(hs.query.at("token"), "q1");
+  EXPECT_EQ(hs.query.at("EIO"), "4");
+  EXPECT_EQ(hs.address, "127.0.0.1");
+  EXPECT_TRUE(hs.url.starts_with("/socket.io/?"));
+  EXPECT_TRUE(hs.header("host").has_value());
+  EXPECT_GT(hs.issued, 0);
+  EXPECT_FALSE(hs.time.empty());
+}
+
+TEST(SioHandshake, EngineUsesSocketIoPath) {
+  sio_server srv;
+  srv.start();
+  http_client http(srv.port());
+  EXPECT_EQ(http.get("/socket.io/?EIO=4&transport=polling").status, 200u);
+  http_client other(srv.port());
+  EXPECT_EQ(other.get("/engine.io/?EIO=4&transport=polling").status, 404u);
+}
+
+TEST(SioHandshake, ConnectionHandlersRunInOrder) {
+  event_log log;  // declared first: handlers may log while the server stops
+  sio_server srv;
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>&) { log.push("first"); });
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>&) { log.push("second"); });
+  srv.start();
+  auto c = connected(srv.port());
+  ASSERT_TRUE(log.wait_for("second"));
+  EXPECT_EQ(log.all(), (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(SioHandshake, ConnectTimeoutClosesClientThatJoinsNoNamespace) {
+  sio::server_options o;
+  o.connect_timeout = 200ms;
+  sio_server srv(o);
+  srv.start();
+  sio_client idle(srv.port());
+  EXPECT_TRUE(idle.wait_closed(3s));
+  // A client that connects in time stays.
+  auto active = connected(srv.port());
+  active->emit("still-here");
+  EXPECT_FALSE(active->wait_closed(400ms));
+}
+
+}  // namespace
+}  // namespace sockio::test
