@@ -51,63 +51,11 @@ sio::handshake make_handshake(const engine::session& session, json auth) {
   return hs;
 }
 
-/// Collects one acknowledgement per recipient of a broadcast, on one shard.
-class ack_collector : public std::enable_shared_from_this<ack_collector> {
- public:
-  ack_collector(boost::asio::io_context& home, unsigned shards, ack_callback callback)
-      : home_(home), timer_(home), shards_(shards), callback_(std::move(callback)) {}
-
-  void arm(std::optional<std::chrono::milliseconds> timeout) {
-    if (!timeout) return;
-    timer_.expires_after(*timeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->done_) return;
-      self->done_ = true;
-      self->callback_(make_error_code(errc::timeout), std::move(self->responses_));
-    });
-  }
-
-  /// From any shard: `n` recipients there.
-  void expect(std::size_t n) {
-    boost::asio::post(home_, [self = shared_from_this(), n] {
-      self->expected_ += n;
-      ++self->reported_;
-      self->check();
-    });
-  }
-
-  /// From any shard: one recipient's acknowledgement.
-  void respond(json args) {
-    boost::asio::post(home_, [self = shared_from_this(), args = std::move(args)]() mutable {
-      if (self->done_) return;
-      self->responses_.push_back(args.is_array() && !args.empty() ? std::move(args[0]) : json());
-      self->check();
-    });
-  }
-
- private:
-  void check() {
-    if (done_ || reported_ < shards_ || responses_.size() < expected_) return;
-    done_ = true;
-    timer_.cancel();
-    callback_({}, std::move(responses_));
-  }
-
-  boost::asio::io_context& home_;
-  boost::asio::steady_timer timer_;
-  unsigned shards_;
-  unsigned reported_ = 0;
-  std::size_t expected_ = 0;
-  json responses_ = json::array();
-  ack_callback callback_;
-  bool done_ = false;
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
 namespace_state::namespace_state(namespace_& s, server_core& c, std::string n)
-    : self(s), core(c), name(std::move(n)), shards(c.shards()), offset_prefix(random_id().substr(0, 8)) {}
+    : self(s), core(c), name(std::move(n)), sockets(c.shards()) {}
 
 void namespace_state::inherit(const namespace_state& parent) {
   middlewares = parent.middlewares;
@@ -117,19 +65,32 @@ void namespace_state::inherit(const namespace_state& parent) {
 }
 
 void namespace_state::add(const std::shared_ptr<client>& c, json auth) {
-  std::optional<restored> previous;
   if (recovery_enabled() && auth.is_object()) {
     const auto pid = auth.find("pid");
     const auto offset = auth.find("offset");
     if (pid != auth.end() && pid->is_string() && offset != auth.end() && offset->is_string()) {
-      previous = restore(pid->get<std::string>(), offset->get<std::string>());
+      const auto shard = c->shard();
+      // The adapter may answer from elsewhere (a cluster): continue on the client's shard.
+      adapter->restore_session(pid->get<std::string>(), offset->get<std::string>(),
+                               [this, c, auth, shard](std::optional<restored_session> previous) mutable {
+                                 core.run_on(shard, [this, c, auth = std::move(auth), previous = std::move(previous)]() mutable {
+                                   create_socket(c, std::move(auth), std::move(previous));
+                                 });
+                               });
+      return;
     }
   }
+  create_socket(c, std::move(auth), std::nullopt);
+}
+
+void namespace_state::create_socket(const std::shared_ptr<client>& c, json auth,
+                                    std::optional<restored_session> previous) {
+  if (!c->open()) return;
   auto hs = make_handshake(c->session(), std::move(auth));
-  auto s = std::make_shared<socket>(self, c, previous ? previous->s.sid : random_id(), std::move(hs));
+  auto s = std::make_shared<socket>(self, c, previous ? previous->session.sid : random_id(), std::move(hs));
   if (previous) {
-    s->pid_ = previous->s.pid;
-    s->data_ = previous->s.data;
+    s->pid_ = previous->session.pid;
+    s->data_ = previous->session.data;
     s->recovered_ = true;
   } else if (recovery_enabled()) {
     s->pid_ = random_id();
@@ -158,20 +119,18 @@ void namespace_state::run_middlewares(std::size_t index, const std::shared_ptr<s
   });
 }
 
-void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<restored> previous) {
+void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<restored_session> previous) {
   auto& c = *s->client_;
   if (!c.open()) return;
   s->connected_ = true;
-  shards[c.shard()].sockets[s->id()] = s;
+  sockets[c.shard()][s->id()] = s;
   c.add_socket(s);
-  // Rooms joined before the connection completed (in a middleware) are registered now.
-  auto early = std::move(s->rooms_);
+  // Its own id, rooms joined in a middleware, and the rooms of a recovered session.
+  std::set<room> rooms = std::move(s->rooms_);
   s->rooms_.clear();
-  join(*s, s->id());
-  for (const auto& r : early) join(*s, r);
-  if (previous) {
-    for (const auto& r : previous->s.rooms) join(*s, r);
-  }
+  rooms.insert(s->id());
+  if (previous) rooms.insert(previous->session.rooms.begin(), previous->session.rooms.end());
+  adapter->add_all(*s, rooms);
   json data{{"sid", s->id()}};
   if (recovery_enabled()) data["pid"] = s->pid_;
   c.send_packet({packet_type::connect, name, std::move(data), std::nullopt});
@@ -184,125 +143,19 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
   }
 }
 
-void namespace_state::remove(socket& s) { shards[s.shard()].sockets.erase(s.id()); }
-
-void namespace_state::join(socket& s, const room& r) {
-  if (!s.rooms_.insert(r).second) return;
-  auto& members = shards[s.shard()].rooms[r];
-  const bool created = members.empty();
-  members.insert(&s);
-  if (created) emit_room_event(room_event::create_room, r, {});
-  emit_room_event(room_event::join_room, r, s.id());
-}
-
-void namespace_state::leave(socket& s, const room& r) {
-  if (s.rooms_.erase(r) == 0) return;
-  auto& rooms = shards[s.shard()].rooms;
-  const auto it = rooms.find(r);
-  if (it == rooms.end()) return;
-  it->second.erase(&s);
-  emit_room_event(room_event::leave_room, r, s.id());
-  if (it->second.empty()) {
-    rooms.erase(it);
-    emit_room_event(room_event::delete_room, r, {});
-  }
-}
+void namespace_state::remove(socket& s) { sockets[s.shard()].erase(s.id()); }
 
 void namespace_state::emit_room_event(room_event e, const room& r, const std::string& sid) {
   for (const auto& handler : room_handlers) handler(e, r, sid);
-}
-
-std::vector<socket*> namespace_state::select(unsigned shard, const broadcast_options& options) {
-  auto& d = shards[shard];
-  std::vector<socket*> out;
-  const auto excluded = [&](const socket* s) {
-    for (const auto& r : options.except) {
-      if (s->rooms_.contains(r)) return true;
-    }
-    return false;
-  };
-  if (options.rooms.empty()) {
-    out.reserve(d.sockets.size());
-    for (const auto& [id, s] : d.sockets) {
-      if (!excluded(s.get())) out.push_back(s.get());
-    }
-    return out;
-  }
-  std::unordered_set<socket*> seen;
-  for (const auto& r : options.rooms) {
-    const auto it = d.rooms.find(r);
-    if (it == d.rooms.end()) continue;
-    for (auto* s : it->second) {
-      if (seen.insert(s).second && !excluded(s)) out.push_back(s);
-    }
-  }
-  return out;
-}
-
-void namespace_state::broadcast(packet p, const broadcast_options& options) {
-  if (recovery_enabled() && p.type == packet_type::event && !p.id && !options.flags.volatile_) {
-    persist(p.data, options);
-  }
-  auto f = std::make_shared<const frames>(make_frames(p));  // encoded once for every shard
-  for (unsigned i = 0; i < shards.size(); ++i) {
-    core.run_on(i, [this, f, options, i] {
-      std::vector<std::shared_ptr<socket>> recipients;
-      for (auto* s : select(i, options)) recipients.push_back(s->shared_from_this());
-      for (const auto& s : recipients) s->client_->send(*f, options.flags.volatile_);
-    });
-  }
-}
-
-void namespace_state::persist(json& data, const broadcast_options& options) {
-  const auto now = clock::now();
-  const auto keep = core.options.connection_state_recovery->max_disconnection_duration;
-  std::lock_guard lock(recovery_mutex);
-  auto offset = offset_prefix + "-" + std::to_string(++next_offset);
-  data.push_back(offset);
-  packets.push_back({std::move(offset), options, data, now});
-  while (!packets.empty() && packets.front().at + keep < now) packets.pop_front();
-}
-
-void namespace_state::persist_session(const socket& s) {
-  const auto now = clock::now();
-  const auto keep = core.options.connection_state_recovery->max_disconnection_duration;
-  std::lock_guard lock(recovery_mutex);
-  std::erase_if(sessions, [&](const auto& item) { return item.second.disconnected_at + keep < now; });
-  sessions[s.pid_] = session{s.id(), s.pid_, s.rooms(), s.data_, now};
-}
-
-std::optional<namespace_state::restored> namespace_state::restore(const std::string& pid,
-                                                                  const std::string& offset) {
-  const auto keep = core.options.connection_state_recovery->max_disconnection_duration;
-  std::lock_guard lock(recovery_mutex);
-  const auto it = sessions.find(pid);
-  if (it == sessions.end()) return std::nullopt;
-  if (it->second.disconnected_at + keep < clock::now()) {
-    sessions.erase(it);
-    return std::nullopt;
-  }
-  auto from = std::find_if(packets.rbegin(), packets.rend(),
-                           [&](const stored_packet& p) { return p.offset == offset; });
-  if (from == packets.rend()) return std::nullopt;
-  restored result{std::move(it->second), {}};
-  sessions.erase(it);
-  const auto& rooms = result.s.rooms;
-  for (auto p = from.base(); p != packets.end(); ++p) {
-    const bool targeted = p->options.rooms.empty() ||
-                          std::any_of(p->options.rooms.begin(), p->options.rooms.end(),
-                                      [&](const room& r) { return rooms.contains(r); });
-    const bool excluded = std::any_of(p->options.except.begin(), p->options.except.end(),
-                                      [&](const room& r) { return rooms.contains(r); });
-    if (targeted && !excluded) result.missed.push_back(p->data);
-  }
-  return result;
 }
 
 }  // namespace detail
 
 // -----------------------------------------------------------------------------------------
 namespace_::namespace_(detail::server_core& core, std::string name)
-    : state_(std::make_unique<detail::namespace_state>(*this, core, std::move(name))) {}
+    : state_(std::make_unique<detail::namespace_state>(*this, core, std::move(name))) {
+  state_->adapter = core.options.adapter ? core.options.adapter(*this) : std::make_unique<in_memory_adapter>(*this);
+}
 
 namespace_::~namespace_() = default;
 
@@ -315,9 +168,10 @@ void namespace_::on_room_event(room_event_handler handler) {
   state_->room_handlers.push_back(std::move(handler));
 }
 
-void namespace_::server_side_emit(std::string_view, json, ack_callback ack) {
-  // A single node has no other server to reach.
-  if (ack) ack({}, json::array());
+void namespace_::server_side_emit(std::string_view event, json args, ack_callback ack) {
+  json data = json::array({std::string(event)});
+  for (auto& a : args) data.push_back(std::move(a));
+  state_->adapter->server_side_emit(std::move(data), std::move(ack));
 }
 
 void namespace_::on_server_side_emit(const std::string& event, event_handler handler) {
@@ -328,7 +182,7 @@ std::vector<std::shared_ptr<socket>> namespace_::local_sockets() const {
   std::vector<std::shared_ptr<socket>> out;
   const int shard = state_->core.current_shard();
   if (shard < 0) return out;
-  for (const auto& [id, s] : state_->shards[shard].sockets) out.push_back(s);
+  for (const auto& [id, s] : state_->sockets[shard]) out.push_back(s);
   return out;
 }
 
@@ -384,103 +238,46 @@ broadcast_operator broadcast_operator::timeout(std::chrono::milliseconds value) 
 void broadcast_operator::emit_args(std::string_view event, json args) const {
   json data = json::array({std::string(event)});
   for (auto& a : args) data.push_back(std::move(a));
-  nsp_->state().broadcast({packet_type::event, nsp_->name(), std::move(data), std::nullopt}, options_);
+  nsp_->state().adapter->broadcast({packet_type::event, nsp_->name(), std::move(data), std::nullopt}, options_);
 }
 
 void broadcast_operator::emit_with_ack(std::string_view event, json args, ack_callback callback) const {
   auto& st = nsp_->state();
-  auto& core = st.core;
   json data = json::array({std::string(event)});
   for (auto& a : args) data.push_back(std::move(a));
-  const auto id = st.next_ack_id++;
-  auto f = std::make_shared<const detail::frames>(
-      detail::make_frames({packet_type::event, nsp_->name(), std::move(data), id}));
-  const auto home = core.home_shard();
-  auto collector = std::make_shared<detail::ack_collector>(core.context(home), core.shards(), std::move(callback));
-  core.run_on(home, [collector, timeout = options_.flags.timeout] { collector->arm(timeout); });
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [&st, f, id, collector, options = options_, i] {
-      std::vector<std::shared_ptr<socket>> recipients;
-      for (auto* s : st.select(i, options)) recipients.push_back(s->shared_from_this());
-      std::size_t sent = 0;
-      for (const auto& s : recipients) {
-        s->state_->acks[id] = {[collector](std::error_code ec, json args) {
-                                 if (!ec) collector->respond(std::move(args));
-                               },
-                               nullptr};
-        s->client_->send(*f, options.flags.volatile_);
-        ++sent;
-      }
-      collector->expect(sent);
-    });
-  }
+  st.adapter->broadcast_with_ack({packet_type::event, nsp_->name(), std::move(data), st.next_ack_id++}, options_,
+                                 std::move(callback));
 }
 
 void broadcast_operator::fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) const {
-  auto& st = nsp_->state();
-  auto& core = st.core;
-  const auto home = core.home_shard();
-  struct gather {
-    std::vector<remote_socket> sockets;
-    unsigned reported = 0;
-    std::function<void(std::vector<remote_socket>)> callback;
-  };
-  auto g = std::make_shared<gather>();
-  g->callback = std::move(callback);
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [&st, &core, g, home, i, options = options_, nsp = nsp_] {
-      std::vector<remote_socket> found;
-      for (auto* s : st.select(i, options)) {
-        found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), nsp, i});
-      }
-      boost::asio::post(core.context(home), [g, found = std::move(found), shards = core.shards()]() mutable {
-        for (auto& s : found) g->sockets.push_back(std::move(s));
-        if (++g->reported == shards) g->callback(std::move(g->sockets));
-      });
-    });
-  }
+  nsp_->state().adapter->fetch_sockets(options_, std::move(callback));
+}
+
+void broadcast_operator::sockets_join(const std::vector<room>& rooms) const {
+  nsp_->state().adapter->add_sockets(options_, rooms);
+}
+
+void broadcast_operator::sockets_leave(const std::vector<room>& rooms) const {
+  nsp_->state().adapter->del_sockets(options_, rooms);
+}
+
+void broadcast_operator::disconnect_sockets(bool close) const {
+  nsp_->state().adapter->disconnect_sockets(options_, close);
 }
 
 namespace {
-
-/// Runs `fn` on every selected socket, on its own shard.
-template <class Fn>
-void for_each_selected(namespace_& nsp, const broadcast_options& options, Fn fn) {
-  auto& st = nsp.state();
-  for (unsigned i = 0; i < st.core.shards(); ++i) {
-    st.core.run_on(i, [&st, options, i, fn] {
-      std::vector<std::shared_ptr<socket>> selected;
-      for (auto* s : st.select(i, options)) selected.push_back(s->shared_from_this());
-      for (const auto& s : selected) fn(*s);
-    });
-  }
-}
 
 /// Runs `fn` on the socket `id` of shard `shard`, if it is still there.
 template <class Fn>
 void with_socket(namespace_* nsp, unsigned shard, const std::string& id, Fn fn) {
   auto& st = nsp->state();
   st.core.run_on(shard, [&st, shard, id, fn] {
-    const auto it = st.shards[shard].sockets.find(id);
-    if (it != st.shards[shard].sockets.end()) fn(*it->second);
+    const auto it = st.sockets[shard].find(id);
+    if (it != st.sockets[shard].end()) fn(*it->second);
   });
 }
 
 }  // namespace
-
-void broadcast_operator::sockets_join(const std::vector<room>& rooms) const {
-  for_each_selected(*nsp_, options_, [rooms](socket& s) { s.join(rooms); });
-}
-
-void broadcast_operator::sockets_leave(const std::vector<room>& rooms) const {
-  for_each_selected(*nsp_, options_, [rooms](socket& s) {
-    for (const auto& r : rooms) s.leave(r);
-  });
-}
-
-void broadcast_operator::disconnect_sockets(bool close) const {
-  for_each_selected(*nsp_, options_, [close](socket& s) { s.disconnect(close); });
-}
 
 void remote_socket::emit_args(std::string_view event, json args) const {
   with_socket(nsp, shard, id, [event = std::string(event), args](socket& s) { s.emit_args(event, args); });

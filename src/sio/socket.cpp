@@ -44,10 +44,15 @@ void socket::emit_args(std::string_view event, json args) {
   if (!connected_) return;
   json data = json::array({std::string(event)});
   for (auto& a : args) data.push_back(std::move(a));
-  auto& st = nsp_->state();
-  // With recovery on, what a socket is sent is logged like a broadcast to its own room.
-  if (st.recovery_enabled()) st.persist(data, broadcast_options{{id_}, {}, {}});
   notify_outgoing(data);
+  auto& st = nsp_->state();
+  if (st.recovery_enabled()) {
+    // As socket.io: with recovery on, it goes through the adapter like a broadcast to the
+    // socket's own room, so that it gets an offset and is kept for a later recovery.
+    st.adapter->broadcast({packet_type::event, nsp_->name(), std::move(data), std::nullopt},
+                          broadcast_options{{id_}, {}, {}});
+    return;
+  }
   send_event(std::move(data), std::nullopt);
 }
 
@@ -132,7 +137,7 @@ void socket::join(const room& r) {
     rooms_.insert(r);  // registered when the connection completes
     return;
   }
-  nsp_->state().join(*this, r);
+  nsp_->state().adapter->add_all(*this, {r});
 }
 
 void socket::join(const std::vector<room>& rooms) {
@@ -144,7 +149,7 @@ void socket::leave(const room& r) {
     rooms_.erase(r);
     return;
   }
-  nsp_->state().leave(*this, r);
+  nsp_->state().adapter->del(*this, r);
 }
 
 broadcast_operator socket::to(const room& r) const { return broadcast().to(r); }
@@ -168,9 +173,10 @@ void socket::on_close(std::string_view reason) {
   auto self = shared_from_this();
   for (const auto& h : disconnecting_handlers_) h(reason);
   auto& st = nsp_->state();
-  if (st.recovery_enabled() && detail::recoverable(reason)) st.persist_session(*this);
-  const auto rooms = rooms_;
-  for (const auto& r : rooms) st.leave(*this, r);
+  if (st.recovery_enabled() && detail::recoverable(reason)) {
+    st.adapter->persist_session({id_, pid_, rooms_, data_});
+  }
+  st.adapter->del_all(*this);
   st.remove(*this);
   client_->remove_socket(nsp_->name());
   connected_ = false;

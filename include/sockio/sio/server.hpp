@@ -3,6 +3,7 @@
 
 #include <regex>
 
+#include "sockio/adapter/adapter.hpp"
 #include "sockio/engine/server.hpp"
 #include "sockio/sio/namespace.hpp"
 #include "sockio/sio/packet.hpp"
@@ -31,6 +32,8 @@ struct server_options {
   std::chrono::milliseconds connect_timeout{45000};
   std::optional<recovery_options> connection_state_recovery;
   decoder_options parser;
+  /// Creates each namespace's adapter; empty means `in_memory_adapter`.
+  adapter_factory adapter;
 };
 
 /// The Socket.IO server, as socket.io's `Server`.

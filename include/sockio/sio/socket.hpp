@@ -20,6 +20,7 @@ struct namespace_state;
 }  // namespace detail
 
 class socket;
+class in_memory_adapter;
 
 /// Handles an event: `args` is the array of its arguments; `ack` answers it when the
 /// client asked for an acknowledgement.
@@ -124,6 +125,7 @@ class socket : public std::enable_shared_from_this<socket> {
  private:
   friend class namespace_;
   friend class broadcast_operator;
+  friend class in_memory_adapter;
   friend class detail::client;
   friend struct detail::namespace_state;
 

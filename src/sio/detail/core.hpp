@@ -119,8 +119,8 @@ struct socket_state {
   std::unordered_map<std::uint64_t, pending_ack> acks;
 };
 
-/// Internal state of a namespace: configuration (set before start), per-shard sockets and
-/// rooms (touched only on their shard), and recovery data (behind a mutex).
+/// Internal state of a namespace: configuration (set before start), per-shard sockets
+/// (touched only on their shard) and its adapter.
 struct namespace_state {
   namespace_state(namespace_& self, server_core& c, std::string n);
 
@@ -131,37 +131,10 @@ struct namespace_state {
   std::vector<connection_handler> connection_handlers;
   std::vector<room_event_handler> room_handlers;
   std::map<std::string, event_handler, std::less<>> server_side_handlers;
-
-  struct shard_data {
-    std::unordered_map<std::string, std::shared_ptr<socket>> sockets;
-    std::unordered_map<room, std::unordered_set<socket*>> rooms;
-  };
-  std::vector<shard_data> shards;
+  /// Sockets per shard.
+  std::vector<std::unordered_map<std::string, std::shared_ptr<socket>>> sockets;
   std::atomic<std::uint64_t> next_ack_id{0};
-
-  // Connection state recovery.
-  struct stored_packet {
-    std::string offset;
-    broadcast_options options;
-    json data;
-    clock::time_point at;
-  };
-  struct session {
-    std::string sid;
-    std::string pid;
-    std::set<room> rooms;
-    json data;
-    clock::time_point disconnected_at;
-  };
-  struct restored {
-    session s;
-    std::vector<json> missed;
-  };
-  std::mutex recovery_mutex;
-  std::deque<stored_packet> packets;
-  std::unordered_map<std::string, session> sessions;
-  std::uint64_t next_offset = 0;
-  std::string offset_prefix;  // random per namespace: offsets of an earlier run never match
+  std::unique_ptr<sio::adapter> adapter;
 
   bool recovery_enabled() const noexcept { return core.options.connection_state_recovery.has_value(); }
 
@@ -169,23 +142,12 @@ struct namespace_state {
   void inherit(const namespace_state& parent);
 
   void add(const std::shared_ptr<client>& c, json auth);
-  void connect(const std::shared_ptr<socket>& s, std::optional<restored> previous);
+  void create_socket(const std::shared_ptr<client>& c, json auth, std::optional<restored_session> previous);
+  void connect(const std::shared_ptr<socket>& s, std::optional<restored_session> previous);
   void run_middlewares(std::size_t index, const std::shared_ptr<socket>& s,
                        std::function<void(std::optional<connect_error>)> done);
   void remove(socket& s);
-
-  void join(socket& s, const room& r);
-  void leave(socket& s, const room& r);
   void emit_room_event(room_event e, const room& r, const std::string& sid);
-
-  /// Local sockets selected by `options` on `shard`.
-  std::vector<socket*> select(unsigned shard, const broadcast_options& options);
-  /// Encodes once and delivers on every shard; records the packet for recovery.
-  void broadcast(packet p, const broadcast_options& options);
-  /// Appends the recovery offset to an event's data and stores it.
-  void persist(json& data, const broadcast_options& options);
-  void persist_session(const socket& s);
-  std::optional<restored> restore(const std::string& pid, const std::string& offset);
 };
 
 }  // namespace sockio::sio::detail

@@ -1,0 +1,128 @@
+// The adapter interface (rooms, broadcasts, cluster-wide operations) and the default
+// in-memory adapter.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/sio/packet.hpp"
+
+namespace sockio::sio {
+
+class namespace_;
+class socket;
+
+/// What connection state recovery keeps of a disconnected socket.
+struct session_snapshot {
+  std::string sid;
+  std::string pid;
+  std::set<room> rooms;
+  json data;
+};
+
+/// A session found again, with the event packets (`data` arrays) it missed.
+struct restored_session {
+  session_snapshot session;
+  std::vector<json> missed;
+};
+
+/// Where a namespace's rooms live and how its broadcasts reach sockets, as socket.io's
+/// Adapter. One instance per namespace. Membership calls run on the socket's shard; every
+/// other operation may be called from any shard and is asynchronous, so that a cluster
+/// adapter (Redis) fits the same interface. Callbacks run on the caller's shard (shard 0
+/// when called from outside the server's threads).
+class adapter {
+ public:
+  virtual ~adapter() = default;
+
+  /// Adds a local socket to rooms.
+  virtual void add_all(socket& s, const std::set<room>& rooms) = 0;
+  /// Removes a local socket from a room.
+  virtual void del(socket& s, const room& r) = 0;
+  /// Removes a local socket from all its rooms.
+  virtual void del_all(socket& s) = 0;
+
+  /// Sends `p` (encoded once) to the sockets selected by `options`.
+  virtual void broadcast(packet p, const broadcast_options& options) = 0;
+  /// Sends `p` with an ack id and collects one response per recipient.
+  virtual void broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) = 0;
+  virtual void fetch_sockets(const broadcast_options& options,
+                             std::function<void(std::vector<remote_socket>)> callback) = 0;
+  virtual void add_sockets(const broadcast_options& options, const std::vector<room>& rooms) = 0;
+  virtual void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) = 0;
+  virtual void disconnect_sockets(const broadcast_options& options, bool close) = 0;
+  /// Emits to the other servers of the cluster; `ack` gets their responses.
+  virtual void server_side_emit(json args, ack_callback ack) = 0;
+
+  /// Keeps a disconnected socket's state for connection state recovery.
+  virtual void persist_session(session_snapshot session) = 0;
+  /// Finds a kept session and what it missed since `offset`; nullopt if unknown,
+  /// expired, or the offset is no longer known.
+  virtual void restore_session(std::string pid, std::string offset,
+                               std::function<void(std::optional<restored_session>)> callback) = 0;
+};
+
+/// Creates the adapter of a namespace (`server_options::adapter`).
+using adapter_factory = std::function<std::unique_ptr<adapter>(namespace_&)>;
+
+/// The default adapter: rooms kept per shard, broadcasts encoded once and posted to every
+/// shard, recovery data in memory. A cluster adapter extends it with the network part.
+class in_memory_adapter : public adapter {
+ public:
+  explicit in_memory_adapter(namespace_& nsp);
+  ~in_memory_adapter() override;
+
+  void add_all(socket& s, const std::set<room>& rooms) override;
+  void del(socket& s, const room& r) override;
+  void del_all(socket& s) override;
+  void broadcast(packet p, const broadcast_options& options) override;
+  void broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) override;
+  void fetch_sockets(const broadcast_options& options,
+                     std::function<void(std::vector<remote_socket>)> callback) override;
+  void add_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
+  void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
+  void disconnect_sockets(const broadcast_options& options, bool close) override;
+  void server_side_emit(json args, ack_callback ack) override;
+  void persist_session(session_snapshot session) override;
+  void restore_session(std::string pid, std::string offset,
+                       std::function<void(std::optional<restored_session>)> callback) override;
+
+  /// The sockets of `shard` selected by `options` (call on that shard).
+  std::vector<std::shared_ptr<socket>> select_local(unsigned shard, const broadcast_options& options) const;
+  /// Local members of a room on `shard` (call on that shard).
+  std::size_t room_size(unsigned shard, const room& r) const;
+
+ protected:
+  namespace_& nsp_;
+
+ private:
+  using clock = std::chrono::steady_clock;
+  /// Runs `fn` on every selected local socket of every shard, on its shard.
+  void for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn);
+  /// With recovery on: appends the offset to an event and keeps it.
+  void persist_packet(json& data, const broadcast_options& options);
+
+  std::vector<std::unordered_map<room, std::unordered_set<socket*>>> rooms_;  // per shard
+
+  struct stored_packet {
+    std::string offset;
+    broadcast_options options;
+    json data;
+    clock::time_point at;
+  };
+  struct stored_session {
+    session_snapshot session;
+    clock::time_point disconnected_at;
+  };
+  std::mutex recovery_mutex_;
+  std::deque<stored_packet> packets_;
+  std::unordered_map<std::string, stored_session> sessions_;
+  std::uint64_t next_offset_ = 0;
+  std::string offset_prefix_;  // random: offsets of an earlier run never match
+};
+
+}  // namespace sockio::sio

@@ -1,0 +1,268 @@
+#include <boost/asio/post.hpp>
+
+#include "detail/core.hpp"
+
+namespace sockio::sio {
+namespace {
+
+/// Collects one acknowledgement per recipient of a broadcast, on one shard.
+class ack_collector : public std::enable_shared_from_this<ack_collector> {
+ public:
+  ack_collector(boost::asio::io_context& home, unsigned shards, ack_callback callback)
+      : home_(home), timer_(home), shards_(shards), callback_(std::move(callback)) {}
+
+  void arm(std::optional<std::chrono::milliseconds> timeout) {
+    if (!timeout) return;
+    timer_.expires_after(*timeout);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->done_) return;
+      self->done_ = true;
+      self->callback_(make_error_code(errc::timeout), std::move(self->responses_));
+    });
+  }
+
+  /// From any shard: `n` recipients there.
+  void expect(std::size_t n) {
+    boost::asio::post(home_, [self = shared_from_this(), n] {
+      self->expected_ += n;
+      ++self->reported_;
+      self->check();
+    });
+  }
+
+  /// From any shard: one recipient's acknowledgement (its first argument is kept, as
+  /// socket.io does).
+  void respond(json args) {
+    boost::asio::post(home_, [self = shared_from_this(), args = std::move(args)]() mutable {
+      if (self->done_) return;
+      self->responses_.push_back(args.is_array() && !args.empty() ? std::move(args[0]) : json());
+      self->check();
+    });
+  }
+
+ private:
+  void check() {
+    if (done_ || reported_ < shards_ || responses_.size() < expected_) return;
+    done_ = true;
+    timer_.cancel();
+    callback_({}, std::move(responses_));
+  }
+
+  boost::asio::io_context& home_;
+  boost::asio::steady_timer timer_;
+  unsigned shards_;
+  unsigned reported_ = 0;
+  std::size_t expected_ = 0;
+  json responses_ = json::array();
+  ack_callback callback_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+in_memory_adapter::in_memory_adapter(namespace_& nsp)
+    : nsp_(nsp), rooms_(nsp.state().core.shards()), offset_prefix_(detail::random_id().substr(0, 8)) {}
+
+in_memory_adapter::~in_memory_adapter() = default;
+
+void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
+  auto& shard_rooms = rooms_[s.shard()];
+  auto& st = nsp_.state();
+  for (const auto& r : rooms) {
+    if (!s.rooms_.insert(r).second) continue;
+    auto& members = shard_rooms[r];
+    if (members.empty()) st.emit_room_event(room_event::create_room, r, {});
+    members.insert(&s);
+    st.emit_room_event(room_event::join_room, r, s.id());
+  }
+}
+
+void in_memory_adapter::del(socket& s, const room& r) {
+  if (s.rooms_.erase(r) == 0) return;
+  auto& shard_rooms = rooms_[s.shard()];
+  const auto it = shard_rooms.find(r);
+  if (it == shard_rooms.end()) return;
+  auto& st = nsp_.state();
+  it->second.erase(&s);
+  st.emit_room_event(room_event::leave_room, r, s.id());
+  if (it->second.empty()) {
+    shard_rooms.erase(it);
+    st.emit_room_event(room_event::delete_room, r, {});
+  }
+}
+
+void in_memory_adapter::del_all(socket& s) {
+  const auto rooms = s.rooms_;
+  for (const auto& r : rooms) del(s, r);
+}
+
+std::size_t in_memory_adapter::room_size(unsigned shard, const room& r) const {
+  const auto it = rooms_[shard].find(r);
+  return it == rooms_[shard].end() ? 0 : it->second.size();
+}
+
+std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned shard,
+                                                                     const broadcast_options& options) const {
+  std::vector<std::shared_ptr<socket>> out;
+  const auto excluded = [&](const socket& s) {
+    for (const auto& r : options.except) {
+      if (s.rooms_.contains(r)) return true;
+    }
+    return false;
+  };
+  if (options.rooms.empty()) {
+    const auto& sockets = nsp_.state().sockets[shard];
+    out.reserve(sockets.size());
+    for (const auto& [id, s] : sockets) {
+      if (!excluded(*s)) out.push_back(s);
+    }
+    return out;
+  }
+  std::unordered_set<socket*> seen;
+  for (const auto& r : options.rooms) {
+    const auto it = rooms_[shard].find(r);
+    if (it == rooms_[shard].end()) continue;
+    for (auto* s : it->second) {
+      if (seen.insert(s).second && !excluded(*s)) out.push_back(s->shared_from_this());
+    }
+  }
+  return out;
+}
+
+void in_memory_adapter::broadcast(packet p, const broadcast_options& options) {
+  auto& core = nsp_.state().core;
+  if (core.options.connection_state_recovery && p.type == packet_type::event && !p.id &&
+      !options.flags.volatile_) {
+    persist_packet(p.data, options);
+  }
+  auto f = std::make_shared<const detail::frames>(detail::make_frames(p));  // encoded once
+  for (unsigned i = 0; i < core.shards(); ++i) {
+    core.run_on(i, [this, f, options, i] {
+      for (const auto& s : select_local(i, options)) s->client_->send(*f, options.flags.volatile_);
+    });
+  }
+}
+
+void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) {
+  auto& core = nsp_.state().core;
+  const auto id = *p.id;
+  auto f = std::make_shared<const detail::frames>(detail::make_frames(p));
+  const auto home = core.home_shard();
+  auto collector = std::make_shared<ack_collector>(core.context(home), core.shards(), std::move(callback));
+  core.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
+  for (unsigned i = 0; i < core.shards(); ++i) {
+    core.run_on(i, [this, f, id, collector, options, i] {
+      const auto recipients = select_local(i, options);
+      for (const auto& s : recipients) {
+        s->state_->acks[id] = {[collector](std::error_code ec, json args) {
+                                 if (!ec) collector->respond(std::move(args));
+                               },
+                               nullptr};
+        s->client_->send(*f, options.flags.volatile_);
+      }
+      collector->expect(recipients.size());
+    });
+  }
+}
+
+void in_memory_adapter::fetch_sockets(const broadcast_options& options,
+                                      std::function<void(std::vector<remote_socket>)> callback) {
+  auto& core = nsp_.state().core;
+  const auto home = core.home_shard();
+  struct gather {
+    std::vector<remote_socket> sockets;
+    unsigned reported = 0;
+    std::function<void(std::vector<remote_socket>)> callback;
+  };
+  auto g = std::make_shared<gather>();
+  g->callback = std::move(callback);
+  for (unsigned i = 0; i < core.shards(); ++i) {
+    core.run_on(i, [this, &core, g, home, i, options] {
+      std::vector<remote_socket> found;
+      for (const auto& s : select_local(i, options)) {
+        found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, i});
+      }
+      boost::asio::post(core.context(home), [g, found = std::move(found), shards = core.shards()]() mutable {
+        for (auto& s : found) g->sockets.push_back(std::move(s));
+        if (++g->reported == shards) g->callback(std::move(g->sockets));
+      });
+    });
+  }
+}
+
+void in_memory_adapter::for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn) {
+  auto& core = nsp_.state().core;
+  for (unsigned i = 0; i < core.shards(); ++i) {
+    core.run_on(i, [this, options, i, fn] {
+      for (const auto& s : select_local(i, options)) fn(*s);
+    });
+  }
+}
+
+void in_memory_adapter::add_sockets(const broadcast_options& options, const std::vector<room>& rooms) {
+  for_each_selected(options, [rooms](socket& s) { s.join(rooms); });
+}
+
+void in_memory_adapter::del_sockets(const broadcast_options& options, const std::vector<room>& rooms) {
+  for_each_selected(options, [rooms](socket& s) {
+    for (const auto& r : rooms) s.leave(r);
+  });
+}
+
+void in_memory_adapter::disconnect_sockets(const broadcast_options& options, bool close) {
+  for_each_selected(options, [close](socket& s) { s.disconnect(close); });
+}
+
+void in_memory_adapter::server_side_emit(json, ack_callback ack) {
+  // A single node has no other server to reach.
+  if (ack) ack({}, json::array());
+}
+
+void in_memory_adapter::persist_packet(json& data, const broadcast_options& options) {
+  const auto now = clock::now();
+  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  std::lock_guard lock(recovery_mutex_);
+  auto offset = offset_prefix_ + "-" + std::to_string(++next_offset_);
+  data.push_back(offset);
+  packets_.push_back({std::move(offset), options, data, now});
+  while (!packets_.empty() && packets_.front().at + keep < now) packets_.pop_front();
+}
+
+void in_memory_adapter::persist_session(session_snapshot session) {
+  const auto now = clock::now();
+  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  std::lock_guard lock(recovery_mutex_);
+  std::erase_if(sessions_, [&](const auto& item) { return item.second.disconnected_at + keep < now; });
+  auto pid = session.pid;
+  sessions_[pid] = stored_session{std::move(session), now};
+}
+
+void in_memory_adapter::restore_session(std::string pid, std::string offset,
+                                        std::function<void(std::optional<restored_session>)> callback) {
+  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  const auto find = [&]() -> std::optional<restored_session> {
+    std::lock_guard lock(recovery_mutex_);
+    const auto it = sessions_.find(pid);
+    if (it == sessions_.end()) return std::nullopt;
+    if (it->second.disconnected_at + keep < clock::now()) {
+      sessions_.erase(it);
+      return std::nullopt;
+    }
+    const auto from = std::find_if(packets_.rbegin(), packets_.rend(),
+                                   [&](const stored_packet& p) { return p.offset == offset; });
+    if (from == packets_.rend()) return std::nullopt;
+    restored_session result{std::move(it->second.session), {}};
+    sessions_.erase(it);
+    const auto in_session = [&](const room& r) { return result.session.rooms.contains(r); };
+    for (auto p = from.base(); p != packets_.end(); ++p) {
+      const auto& o = p->options;
+      const bool targeted = o.rooms.empty() || std::any_of(o.rooms.begin(), o.rooms.end(), in_session);
+      const bool excluded = std::any_of(o.except.begin(), o.except.end(), in_session);
+      if (targeted && !excluded) result.missed.push_back(p->data);
+    }
+    return result;
+  };
+  callback(find());
+}
+
+}  // namespace sockio::sio
