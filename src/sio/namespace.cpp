@@ -249,6 +249,12 @@ void broadcast_operator::emit_with_ack(std::string_view event, json args, ack_ca
                                  std::move(callback));
 }
 
+std::future<json> broadcast_operator::emit_with_ack(std::string_view event, json args) const {
+  auto [callback, future] = detail::future_ack();
+  emit_with_ack(event, std::move(args), std::move(callback));
+  return std::move(future);
+}
+
 void broadcast_operator::fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) const {
   nsp_->state().adapter->fetch_sockets(options_, std::move(callback));
 }

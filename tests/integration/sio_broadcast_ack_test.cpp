@@ -62,5 +62,17 @@ TEST(SioBroadcastAck, NoRecipientsCompletesAtOnce) {
   EXPECT_TRUE(log.wait_for("ok []", 1, 1s));
 }
 
+TEST(SioBroadcastAck, AwaitableForm) {
+  sio_server srv;
+  srv.start();
+  auto a = connected(srv.port());
+  auto future = srv.io.timeout(5s).emit_with_ack("vote", json::array());
+  const auto vote = a->wait_event("vote");
+  ASSERT_TRUE(vote && vote->id);
+  a->ack(*vote->id, json::array({"aye"}));
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(future.get(), json::array({"aye"}));
+}
+
 }  // namespace
 }  // namespace sockio::test

@@ -78,6 +78,34 @@ TEST(SioEvents, PendingAckGetsDisconnectedError) {
   EXPECT_TRUE(log.wait_for("disconnected"));
 }
 
+TEST(SioEvents, AwaitableEmitWithAck) {
+  sio_server srv;
+  std::promise<std::shared_ptr<sio::socket>> connected_socket;
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) { connected_socket.set_value(s); });
+  srv.start();
+  auto c = connected(srv.port());
+  auto s = connected_socket.get_future().get();
+  std::future<json> answer;
+  std::future<json> unanswered;
+  on_shard(srv.io, 0, [&] {
+    answer = s->emit_with_ack("question", json::array({1}));
+    unanswered = s->timeout(100ms).emit_with_ack("ignored", json::array());
+  });
+  const auto question = c->wait_event("question");
+  ASSERT_TRUE(question && question->id);
+  c->ack(*question->id, json::array({"answer", 2}));
+  ASSERT_EQ(answer.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(answer.get(), json::array({"answer", 2}));
+  ASSERT_EQ(unanswered.wait_for(5s), std::future_status::ready);
+  try {
+    unanswered.get();
+    ADD_FAILURE() << "no timeout";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), sio::errc::timeout);
+  }
+  on_shard(srv.io, 0, [&] { s.reset(); });
+}
+
 TEST(SioEvents, CatchAllListenersSeeIncomingAndOutgoing) {
   event_log log;  // declared first: handlers may log while the server stops
   sio_server srv;

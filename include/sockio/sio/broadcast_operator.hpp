@@ -1,6 +1,7 @@
 // Immutable broadcast operator: to / in / except / volatile / local / compress / timeout.
 #pragma once
 
+#include <future>
 #include <set>
 
 #include "sockio/sio/types.hpp"
@@ -79,6 +80,9 @@ class broadcast_operator {
   /// runs once, when all answered (ec clear) or when the timeout expires
   /// (`errc::timeout`, with the responses received so far).
   void emit_with_ack(std::string_view event, json args, ack_callback callback) const;
+  /// The awaitable form: the future holds the array of responses, or throws
+  /// `std::system_error(errc::timeout)`. Do not wait on it from a shard thread.
+  std::future<json> emit_with_ack(std::string_view event, json args) const;
 
   /// The selected sockets, from every shard; `callback` runs on the caller's shard
   /// (shard 0 when called from outside the server's threads).

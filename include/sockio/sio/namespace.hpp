@@ -58,6 +58,9 @@ class namespace_ {
   void emit_with_ack(std::string_view event, json args, ack_callback callback) {
     all().emit_with_ack(event, std::move(args), std::move(callback));
   }
+  std::future<json> emit_with_ack(std::string_view event, json args) {
+    return all().emit_with_ack(event, std::move(args));
+  }
   void fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) {
     all().fetch_sockets(std::move(callback));
   }

@@ -1,6 +1,7 @@
 // A Socket.IO socket: one client's connection to one namespace.
 #pragma once
 
+#include <future>
 #include <map>
 #include <set>
 
@@ -89,6 +90,11 @@ class socket : public std::enable_shared_from_this<socket> {
   /// acknowledgement gives `errc::disconnected`.
   void emit_with_ack(std::string_view event, json args, ack_callback callback,
                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// socket.io's `emitWithAck`: the future holds the acknowledgement's arguments, or
+  /// throws `std::system_error` (`errc::timeout`, `errc::disconnected`). Wait on it from
+  /// another thread, never from the socket's own shard (that would block its loop).
+  std::future<json> emit_with_ack(std::string_view event, json args,
+                                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   /// `socket.timeout(ms)`: the emitter that acks with a timeout.
   class timed_emitter {
@@ -96,6 +102,9 @@ class socket : public std::enable_shared_from_this<socket> {
     timed_emitter(socket& s, std::chrono::milliseconds t) : socket_(s), timeout_(t) {}
     void emit_with_ack(std::string_view event, json args, ack_callback callback) {
       socket_.emit_with_ack(event, std::move(args), std::move(callback), timeout_);
+    }
+    std::future<json> emit_with_ack(std::string_view event, json args) {
+      return socket_.emit_with_ack(event, std::move(args), timeout_);
     }
 
    private:

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -106,6 +107,9 @@ class client final : public engine::session_handler, public std::enable_shared_f
 
 /// A random identifier (20 URL-safe characters) for socket ids and private session ids.
 std::string random_id();
+
+/// An ack callback that fulfils the returned future (the awaitable form of emit_with_ack).
+std::pair<ack_callback, std::future<json>> future_ack();
 
 /// Disconnect reasons after which connection state recovery may restore the socket.
 bool recoverable(std::string_view reason) noexcept;
