@@ -51,18 +51,5 @@ TEST(SioHandshake, ConnectionHandlersRunInOrder) {
   EXPECT_EQ(log.all(), (std::vector<std::string>{"first", "second"}));
 }
 
-TEST(SioHandshake, ConnectTimeoutClosesClientThatJoinsNoNamespace) {
-  sio::server_options o;
-  o.connect_timeout = 200ms;
-  sio_server srv(o);
-  srv.start();
-  sio_client idle(srv.port());
-  EXPECT_TRUE(idle.wait_closed(3s));
-  // A client that connects in time stays.
-  auto active = connected(srv.port());
-  active->emit("still-here");
-  EXPECT_FALSE(active->wait_closed(400ms));
-}
-
 }  // namespace
 }  // namespace sockio::test
