@@ -632,13 +632,14 @@ class server::impl {
  public:
   explicit impl(server_options options) : state_(std::move(options)) {
     auto& o = state_.options;
+    if (o.context) o.threads = 1;
     if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
     o.threads = std::min(o.threads, 64u);  // the sid's first character names the shard
     if (o.path.empty() || o.path.back() != '/') o.path += '/';
     const std::array<detail::clock::duration, 4> delays{o.ping_interval, o.ping_timeout,
                                                         o.upgrade_timeout, o.close_timeout};
     for (unsigned i = 0; i < o.threads; ++i) {
-      state_.shards.push_back(std::make_unique<detail::shard>(i, delays));
+      state_.shards.push_back(std::make_unique<detail::shard>(i, delays, o.context));
     }
   }
 
@@ -648,7 +649,7 @@ class server::impl {
     // one shard may own a connection whose socket belongs to another.
     for (auto& s : state_.shards) s->sessions().clear();
     acceptor_.reset();
-    for (auto& s : state_.shards) s->context().shutdown();
+    for (auto& s : state_.shards) s->shutdown_context();
     state_.shards.clear();
   }
 
@@ -675,6 +676,7 @@ class server::impl {
     std::lock_guard lock(mutex_);
     if (started_) return;
     started_ = true;
+    if (state_.options.context) return;  // the application runs the loop
     for (auto& s : state_.shards) {
       std::promise<void> finished;
       finished_.push_back(finished.get_future());
@@ -692,6 +694,10 @@ class server::impl {
 
   void run() {
     start();
+    if (state_.options.context) {
+      state_.options.context->run();
+      return;
+    }
     std::unique_lock lock(mutex_);
     stopped_cv_.wait(lock, [this] { return stopped_; });
   }
@@ -703,23 +709,11 @@ class server::impl {
       stopped_ = true;
     }
     state_.stopping = true;
+    if (state_.options.context) return stop_external();
     // Each shard closes its sessions (close packets and frames are queued) and its idle
     // connections; then the loops run until that work is done, or stop_timeout passes.
     for (auto& s : state_.shards) {
-      auto close_all = [this, &shard = *s] {
-        if (shard.index() == 0 && acceptor_) {
-          boost::system::error_code ignored;
-          acceptor_->close(ignored);
-          if (retry_timer_) retry_timer_->cancel();
-        }
-        std::vector<std::shared_ptr<detail::session_impl>> sessions;
-        for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
-        for (auto& session : sessions) session->shutdown();
-        // Let replies posted by the sessions above go out before idle connections close.
-        net::post(shard.context(), [&shard] {
-          for (auto& c : shard.connections()) c->stop();
-        });
-      };
+      auto close_all = [this, &shard = *s] { close_shard(shard); };
       if (threads_.empty()) {
         close_all();
       } else {
@@ -751,6 +745,68 @@ class server::impl {
   std::uint16_t port_ = 0;
 
  private:
+  /// On the shard's thread: no more accepting, every session closed (close packets and
+  /// frames queued), then idle connections closed.
+  void close_shard(detail::shard& shard) {
+    if (shard.index() == 0 && acceptor_) {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+      if (retry_timer_) retry_timer_->cancel();
+    }
+    std::vector<std::shared_ptr<detail::session_impl>> sessions;
+    for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
+    for (auto& session : sessions) session->shutdown();
+    // Let replies posted by the sessions above go out before idle connections close.
+    net::post(shard.context(), [&shard] {
+      for (auto& c : shard.connections()) c->stop();
+    });
+  }
+
+  /// Runs `fn` on the application's loop and waits (bounded) for it.
+  bool run_and_wait(detail::shard& shard, std::function<void()> fn, std::chrono::milliseconds limit) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future();
+    net::post(shard.context(), [fn = std::move(fn), done] {
+      fn();
+      done->set_value();
+    });
+    return future.wait_for(limit) == std::future_status::ready;
+  }
+
+  /// stop() on an application's io_context: nothing of ours may stay queued in it.
+  void stop_external() {
+    auto& shard = *state_.shards[0];
+    if (shard.context().get_executor().running_in_this_thread()) {
+      // Cannot wait for our own loop: start closing and let the loop wind down.
+      close_shard(shard);
+      shard.release_work();
+      stopped_cv_.notify_all();
+      return;
+    }
+    const auto limit = state_.options.stop_timeout;
+    const auto drained = [&] {
+      return shard.connection_count() == 0 && state_.session_count.load() == 0;
+    };
+    const auto wait_drained = [&](std::chrono::milliseconds within) {
+      const auto deadline = std::chrono::steady_clock::now() + within;
+      while (!drained() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    };
+    run_and_wait(shard, [&] { close_shard(shard); }, limit);
+    wait_drained(limit);
+    if (!drained()) {
+      run_and_wait(shard, [&] {
+        for (auto& c : shard.connections()) c->abort();
+      }, limit);
+      wait_drained(std::chrono::seconds(1));
+    }
+    shard.release_work();
+    // Handlers cancelled above run before this one: once it has run, none is left.
+    run_and_wait(shard, [] {}, limit);
+    stopped_cv_.notify_all();
+  }
+
   void do_accept() {
     auto& target = *state_.shards[next_shard_++ % state_.shards.size()];
     acceptor_->async_accept(target.context(), [this, &target](boost::system::error_code ec,

@@ -6,10 +6,13 @@
 
 namespace sockio::engine::detail {
 
-shard::shard(unsigned index, const std::array<clock::duration, 4>& delays)
+shard::shard(unsigned index, const std::array<clock::duration, 4>& delays,
+             boost::asio::io_context* external)
     : index_(index),
-      work_(boost::asio::make_work_guard(context_)),
-      timer_(context_),
+      owned_(external ? nullptr : std::make_unique<shard_context>(1)),
+      context_(external ? external : owned_.get()),
+      work_(boost::asio::make_work_guard(*context_)),
+      timer_(*context_),
       delays_(delays) {}
 
 shard::~shard() { sessions_.clear(); }
@@ -27,6 +30,11 @@ void shard::add_connection(const std::shared_ptr<connection>& c) {
 void shard::remove_connection(connection* c) {
   std::lock_guard lock(connections_mutex_);
   connections_.erase(c);
+}
+
+std::size_t shard::connection_count() {
+  std::lock_guard lock(connections_mutex_);
+  return connections_.size();
 }
 
 std::vector<std::shared_ptr<connection>> shard::connections() {
@@ -52,7 +60,7 @@ void shard::cancel(session_timer& t) noexcept {
 
 void shard::release_work() {
   stopped_ = true;
-  boost::asio::post(context_, [this] { timer_.cancel(); });
+  boost::asio::post(*context_, [this] { timer_.cancel(); });
   work_.reset();
 }
 

@@ -252,16 +252,23 @@ void server::stop() {
   if (core.stopped.exchange(true)) return;
   if (!core.engine.running()) return core.engine.stop();
   // Sockets learn the reason first; then the engine closes the sessions and drains.
+  const auto shutdown_clients = [&core](unsigned shard) {
+    std::vector<std::shared_ptr<detail::client>> clients;
+    for (auto& [raw, weak] : core.clients[shard]) {
+      if (auto c = weak.lock()) clients.push_back(std::move(c));
+    }
+    for (auto& c : clients) c->shutdown();
+  };
   std::vector<std::future<void>> done;
   for (unsigned i = 0; i < core.shards(); ++i) {
+    if (core.current_shard() == static_cast<int>(i)) {
+      shutdown_clients(i);  // stop() called from this shard's own loop
+      continue;
+    }
     auto promise = std::make_shared<std::promise<void>>();
     done.push_back(promise->get_future());
-    boost::asio::post(core.context(i), [&core, i, promise] {
-      std::vector<std::shared_ptr<detail::client>> clients;
-      for (auto& [raw, weak] : core.clients[i]) {
-        if (auto c = weak.lock()) clients.push_back(std::move(c));
-      }
-      for (auto& c : clients) c->shutdown();
+    boost::asio::post(core.context(i), [shutdown_clients, i, promise] {
+      shutdown_clients(i);
       promise->set_value();
     });
   }

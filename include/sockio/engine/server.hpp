@@ -98,6 +98,10 @@ struct server_options {
   std::function<std::optional<std::string>(const request_info&)> allow_request;
   /// Event loops (shards); 0 means one per hardware thread.
   unsigned threads = 0;
+  /// Runs the server on this io_context (as its one shard) instead of its own threads:
+  /// the application runs the context. Call `stop()` from another thread while the
+  /// context still runs, and destroy the server before the context.
+  boost::asio::io_context* context = nullptr;
   /// Bytes a session may have queued for sending; past it the session is closed.
   std::size_t max_buffered_bytes = 16u << 20;
   /// How long `stop()` lets close packets, close frames and responses under way finish.

@@ -47,11 +47,19 @@ struct session_timer : deadline_node {
 /// An `io_context` run by one thread, its sessions, and one timer for all their deadlines.
 class shard {
  public:
-  shard(unsigned index, const std::array<clock::duration, 4>& delays);
+  /// With `external`, the shard runs on that io_context (which the application runs)
+  /// instead of one of its own.
+  shard(unsigned index, const std::array<clock::duration, 4>& delays,
+        boost::asio::io_context* external = nullptr);
   ~shard();
 
   unsigned index() const noexcept { return index_; }
-  shard_context& context() noexcept { return context_; }
+  boost::asio::io_context& context() noexcept { return *context_; }
+  bool external() const noexcept { return owned_ == nullptr; }
+  /// Destroys pending handlers of an owned context (see shard_context).
+  void shutdown_context() {
+    if (owned_) owned_->shutdown();
+  }
 
   /// Arms `t` for `kind`'s delay from now (moving it from any list it was in).
   void schedule(session_timer& t, timer_kind kind);
@@ -70,6 +78,7 @@ class shard {
   void add_connection(const std::shared_ptr<connection>& c);
   void remove_connection(connection* c);
   std::vector<std::shared_ptr<connection>> connections();
+  std::size_t connection_count();
 
  private:
   void arm(clock::time_point at);
@@ -81,7 +90,8 @@ class shard {
   std::array<deadline_list, 4> lists_;
   std::mutex connections_mutex_;
   std::unordered_map<connection*, std::weak_ptr<connection>> connections_;
-  shard_context context_{1};
+  std::unique_ptr<shard_context> owned_;
+  boost::asio::io_context* context_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
   clock::time_point armed_at_ = clock::time_point::max();
