@@ -3,13 +3,8 @@
 //
 //   engineio_fixture [--port N] [--host ADDR] [--threads N]
 //
-// Prints "listening on port N" once ready (port 0 picks a free one).
-#include <csignal>
-#include <cstdlib>
-#include <iostream>
-#include <string>
-#include <thread>
-
+// Prints "listening on port N" once ready (port 0 picks a free one); SIGINT/SIGTERM stop it.
+#include "fixture_main.hpp"
 #include "sockio/engine/server.hpp"
 
 namespace {
@@ -22,28 +17,13 @@ class echo_handler final : public sockio::engine::session_handler {
   void on_close(sockio::engine::session&, std::string_view) override {}
 };
 
-sockio::engine::server* running = nullptr;
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;
-  std::uint16_t port = 3000;
-  std::string host = "0.0.0.0";
-  unsigned threads = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--port" && i + 1 < argc) {
-      port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
-    } else if (arg == "--host" && i + 1 < argc) {
-      host = argv[++i];
-    } else if (arg == "--threads" && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::stoi(argv[++i]));
-    } else {
-      std::cerr << "usage: engineio_fixture [--port N] [--host ADDR] [--threads N]\n";
-      return 2;
-    }
-  }
+  const auto args = sockio::examples::parse_fixture_args(
+      argc, argv, false, "usage: engineio_fixture [--port N] [--host ADDR] [--threads N]");
+  if (!args) return 2;
 
   sockio::engine::server_options options;
   options.path = "/engine.io/";
@@ -51,32 +31,22 @@ int main(int argc, char** argv) {
   options.ping_timeout = 200ms;
   options.max_http_buffer_size = 1'000'000;
   options.cors.origins = {"*"};
-  options.threads = threads;
+  options.threads = args->threads;
   sockio::engine::server server(options);
   auto handler = std::make_shared<echo_handler>();
   server.on_connection([handler](const std::shared_ptr<sockio::engine::session>& s) {
     s->set_handler(handler);
   });
-  if (auto ec = server.listen(host, port)) {
-    std::cerr << "engineio_fixture: cannot listen on " << host << ":" << port << ": "
+
+  const auto signals = sockio::examples::block_stop_signals();
+  if (auto ec = server.listen(args->host, args->port)) {
+    std::cerr << "engineio_fixture: cannot listen on " << args->host << ":" << args->port << ": "
               << ec.message() << "\n";
     return 1;
   }
   std::cout << "listening on port " << server.port() << std::endl;
-
-  running = &server;
-  // Stop on SIGINT/SIGTERM from a watcher thread (no work in the signal handler).
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread watcher([&set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    running->stop();
-  });
-  server.run();
-  watcher.join();
+  server.start();
+  sockio::examples::wait_for_stop_signal(signals);
+  server.stop();
   return 0;
 }

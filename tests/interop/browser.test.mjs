@@ -10,7 +10,6 @@
 // so every request from the page to the fixture is cross-origin and goes through
 // the server's CORS handling (HTTP long-polling first, then the websocket upgrade).
 // A screenshot of the first page is written to test-artifacts/browser-interop.png.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
@@ -19,12 +18,9 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout } from "./helpers.mjs";
 
-const FIXTURE = process.env.SOCKIO_SOCKETIO_FIXTURE;
-if (!FIXTURE) {
-  // Fail loudly rather than skipping: a silently skipped interop suite looks green.
-  throw new Error("SOCKIO_SOCKETIO_FIXTURE is not set (path to the socketio_fixture binary)");
-}
+const FIXTURE = fixturePathFromEnv("SOCKIO_SOCKETIO_FIXTURE", "socketio_fixture");
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
@@ -33,76 +29,13 @@ const require = createRequire(import.meta.url);
 const BUNDLE_PATH = join(dirname(require.resolve("socket.io-client/package.json")), "dist", "socket.io.min.js");
 const CHROMIUM_PATH = "/usr/bin/chromium";
 
-const STARTUP_TIMEOUT_MS = 5000;
 const BROWSER_TIMEOUT_MS = 15000;
-// Bound for one in-page wait (an event, an ack); the Node-side bound of a
-// page.evaluate call is a little longer so the page's own, more precise
-// timeout message wins when both could fire.
-const EVENT_TIMEOUT_MS = 5000;
+// EVENT_TIMEOUT_MS (from helpers.mjs) bounds one in-page wait (an event, an
+// ack); the Node-side bound of a page.evaluate call is a little longer so the
+// page's own, more precise timeout message wins when both could fire.
 const EVALUATE_TIMEOUT_MS = EVENT_TIMEOUT_MS + 2000;
 // Per-test cap, so that a missed bounded wait still cannot block the run.
 const TEST_OPTIONS = { timeout: 20000 };
-
-// Rejects if `promise` does not settle within `ms`, so a hang fails the test.
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// ---------------------------------------------------------------------------
-// Fixture process
-// ---------------------------------------------------------------------------
-
-async function startFixture() {
-  const proc = spawn(FIXTURE, ["--port", "0", "--host", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr.setEncoding("utf8");
-  proc.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-  const running = () => proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null;
-
-  const ready = new Promise((resolve, reject) => {
-    let stdout = "";
-    proc.stdout.setEncoding("utf8");
-    proc.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /listening on port (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    proc.once("error", reject);
-    exited.then(({ code, signal }) =>
-      reject(new Error(`fixture exited before listening (code ${code}, signal ${signal}): ${stderr}`)));
-  });
-
-  let port;
-  try {
-    port = await withTimeout(ready, STARTUP_TIMEOUT_MS, "fixture to print 'listening on port N'");
-  } catch (err) {
-    if (running()) process.kill(proc.pid, "SIGKILL");
-    throw err;
-  }
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stderr: () => stderr,
-    // Graceful stop first, SIGKILL (this pid only) if it does not exit in time.
-    async stop() {
-      if (!running()) return;
-      process.kill(proc.pid, "SIGTERM");
-      try {
-        await withTimeout(exited, 3000, "fixture to exit after SIGTERM");
-      } catch {
-        if (running()) process.kill(proc.pid, "SIGKILL");
-        await withTimeout(exited, 3000, "fixture to exit after SIGKILL");
-      }
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Test page (served by a tiny http server on a different origin)
@@ -386,7 +319,7 @@ const fixtureResponses = [];
 
 describe("socket.io-client browser bundle in Chromium against socketio_fixture", () => {
   before(async () => {
-    fixture = await startFixture();
+    fixture = await startFixture(FIXTURE);
     pageServer = await startPageServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
@@ -428,7 +361,8 @@ describe("socket.io-client browser bundle in Chromium against socketio_fixture",
     }
     if (browser) await attempt("closing the browser", () => withTimeout(browser.close(), 10000, "browser.close()"));
     if (pageServer) await attempt("closing the page server", () => withTimeout(pageServer.close(), 3000, "page server close"));
-    if (fixture) await attempt("stopping the fixture", () => fixture.stop());
+    // Bounded after SIGKILL too, so the teardown cannot hang on the fixture.
+    if (fixture) await attempt("stopping the fixture", () => fixture.stop({ killWaitMs: 3000 }));
     if (problems.length) throw new Error(`teardown problems:\n${problems.join("\n")}`);
   }, { timeout: 30000 });
 

@@ -7,109 +7,30 @@
 // The fixture runs with pingInterval 300 ms, pingTimeout 200 ms and
 // maxPayload 1,000,000, so heartbeat and size-limit behaviour are observable
 // in a few seconds.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import diagnostics_channel from "node:diagnostics_channel";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Socket } from "engine.io-client";
+import {
+  EVENT_TIMEOUT_MS,
+  fixturePathFromEnv,
+  nextEvent as nextEmitterEvent,
+  startFixture,
+  withTimeout,
+} from "./helpers.mjs";
 
-const FIXTURE = process.env.SOCKIO_ENGINEIO_FIXTURE;
-if (!FIXTURE) {
-  // Fail loudly rather than skipping: a silently skipped interop suite looks green.
-  throw new Error("SOCKIO_ENGINEIO_FIXTURE is not set (path to the engineio_fixture binary)");
-}
+const FIXTURE = fixturePathFromEnv("SOCKIO_ENGINEIO_FIXTURE", "engineio_fixture");
 
-const STARTUP_TIMEOUT_MS = 5000;
-const EVENT_TIMEOUT_MS = 5000;
 // Per-test cap, so that a missed bounded wait still cannot block the run.
 const TEST_OPTIONS = { timeout: 15000 };
-
-// Rejects if `promise` does not settle within `ms`, so a hang fails the test.
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // Resolves with the arguments of the next `event` on an engine.io-client
 // socket. Unless we are waiting for "close" itself, an early close rejects
 // at once instead of letting the wait run into its timeout.
 function nextEvent(socket, event, ms = EVENT_TIMEOUT_MS) {
-  let onEvent;
-  let onClose;
-  const waiting = new Promise((resolve, reject) => {
-    onEvent = (...args) => resolve(args);
-    socket.once(event, onEvent);
-    if (event !== "close") {
-      onClose = (reason, description) =>
-        reject(new Error(`socket closed (${reason}) while waiting for "${event}": ${description?.message ?? description ?? ""}`));
-      socket.once("close", onClose);
-    }
-  });
-  return withTimeout(waiting, ms, `"${event}" event`).finally(() => {
-    socket.off(event, onEvent);
-    if (onClose) socket.off("close", onClose);
-  });
-}
-
-// Starts a fresh fixture on a free port; resolves once it announces its port.
-async function startFixture() {
-  const proc = spawn(FIXTURE, ["--port", "0", "--host", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr.setEncoding("utf8");
-  proc.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-
-  const ready = new Promise((resolve, reject) => {
-    let stdout = "";
-    proc.stdout.setEncoding("utf8");
-    proc.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /listening on port (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    proc.once("error", reject);
-    exited.then(({ code, signal }) =>
-      reject(new Error(`fixture exited before listening (code ${code}, signal ${signal}): ${stderr}`)));
-  });
-
-  let port;
-  try {
-    port = await withTimeout(ready, STARTUP_TIMEOUT_MS, "fixture to print 'listening on port N'");
-  } catch (err) {
-    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
-      process.kill(proc.pid, "SIGKILL");
-    }
-    throw err;
-  }
-
-  const running = () => proc.exitCode === null && proc.signalCode === null;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    exited,
-    // Sends SIGTERM to this fixture only (by pid); the server-close tests use it.
-    terminate() {
-      if (running()) process.kill(proc.pid, "SIGTERM");
-    },
-    // Teardown: graceful stop first, SIGKILL if it does not exit in time.
-    async stop() {
-      if (!running()) return;
-      process.kill(proc.pid, "SIGTERM");
-      try {
-        await withTimeout(exited, 3000, "fixture to exit after SIGTERM");
-      } catch {
-        if (running()) process.kill(proc.pid, "SIGKILL");
-        await exited;
-      }
-    },
-  };
+  return nextEmitterEvent(socket, event, { ms, rejectOn: event === "close" ? [] : ["close"] });
 }
 
 // Opens a client and registers its close with the test context so that a
@@ -149,7 +70,7 @@ const WEBSOCKET_ONLY = { transports: ["websocket"] };
 describe("engine.io-client against engineio_fixture", () => {
   let fixture;
   before(async () => {
-    fixture = await startFixture();
+    fixture = await startFixture(FIXTURE);
   });
   after(async () => {
     await fixture?.stop();
@@ -295,7 +216,7 @@ describe("server-initiated close (fixture SIGTERM)", () => {
   for (const [name, opts] of [["polling", POLLING_ONLY], ["websocket", WEBSOCKET_ONLY]]) {
     it(`client over ${name} sees "transport close"`, TEST_OPTIONS, async (t) => {
       // Own fixture: this test shuts the server down.
-      const fixture = await startFixture();
+      const fixture = await startFixture(FIXTURE);
       t.after(() => fixture.stop());
       const { socket, sid, openTransport } = await connect(t, fixture, opts);
       assert.equal(openTransport, name);

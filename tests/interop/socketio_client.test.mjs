@@ -9,20 +9,14 @@
 // and "/custom" it emits "auth" on connection, echoes "message" as
 // "message-back", acknowledges "message-with-ack" with its arguments, and
 // implements "join" (room) and "broadcast" (room, event, ...args).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, nextEvent, spawnFixture, withTimeout } from "./helpers.mjs";
 
-const FIXTURE = process.env.SOCKIO_SOCKETIO_FIXTURE;
-if (!FIXTURE) {
-  // Fail loudly rather than skipping: a silently skipped interop suite looks green.
-  throw new Error("SOCKIO_SOCKETIO_FIXTURE is not set (path to the socketio_fixture binary)");
-}
+const FIXTURE = fixturePathFromEnv("SOCKIO_SOCKETIO_FIXTURE", "socketio_fixture");
 
-const STARTUP_TIMEOUT_MS = 5000;
-const EVENT_TIMEOUT_MS = 5000;
 // How long a client may take to reconnect by itself (delays are 100-200 ms).
 const RECONNECT_TIMEOUT_MS = 5000;
 // Bounded window in which an event that must NOT arrive is watched for.
@@ -31,36 +25,6 @@ const NEGATIVE_WINDOW_MS = 300;
 const POLL_SETTLE_MS = 50;
 // Per-test cap, so that a missed bounded wait still cannot block the run.
 const TEST_OPTIONS = { timeout: 15000 };
-
-// Rejects if `promise` does not settle within `ms`, so a hang fails the test.
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Resolves with the arguments of the next `event` on an emitter (a socket.io
-// Socket, a Manager or an engine.io Socket). Any event named in `rejectOn`
-// rejects at once, so e.g. a connect_error does not sit out the whole timeout.
-function nextEvent(emitter, event, { ms = EVENT_TIMEOUT_MS, rejectOn = [] } = {}) {
-  const handlers = [];
-  const waiting = new Promise((resolve, reject) => {
-    const onEvent = (...args) => resolve(args);
-    emitter.once(event, onEvent);
-    handlers.push([event, onEvent]);
-    for (const bad of rejectOn) {
-      const onBad = (arg) =>
-        reject(new Error(`"${bad}" while waiting for "${event}": ${arg?.message ?? arg ?? ""}`));
-      emitter.once(bad, onBad);
-      handlers.push([bad, onBad]);
-    }
-  });
-  return withTimeout(waiting, ms, `"${event}" event`).finally(() => {
-    for (const [name, fn] of handlers) emitter.off(name, fn);
-  });
-}
 
 // Records every application event a socket receives, from the moment it is
 // created, so events sent right on connection (such as "auth") cannot be
@@ -100,57 +64,15 @@ class Recorder {
   }
 }
 
-const running = (proc) => proc.exitCode === null && proc.signalCode === null;
-
 // Starts a fixture (on a free port unless `port` is given); resolves once it
 // announces its port. Teardown is registered on `t` and kills this process only.
 async function startFixture(t, { port = 0, recovery = false, threads } = {}) {
   const args = ["--port", String(port), "--host", "127.0.0.1"];
   if (recovery) args.push("--recovery");
   if (threads !== undefined) args.push("--threads", String(threads));
-  const proc = spawn(FIXTURE, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  proc.stderr.setEncoding("utf8");
-  proc.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-
-  const ready = new Promise((resolve, reject) => {
-    let stdout = "";
-    proc.stdout.setEncoding("utf8");
-    proc.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /listening on port (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    proc.once("error", reject);
-    exited.then(({ code, signal }) =>
-      reject(new Error(`fixture exited before listening (code ${code}, signal ${signal}): ${stderr}`)));
-  });
-
-  const fixture = {
-    proc,
-    exited,
-    stderr: () => stderr,
-    // Sends SIGTERM to this fixture only (by pid).
-    terminate() {
-      if (running(proc)) process.kill(proc.pid, "SIGTERM");
-    },
-    // Teardown: graceful stop first, SIGKILL if it does not exit in time.
-    async stop() {
-      if (proc.pid === undefined || !running(proc)) return;
-      process.kill(proc.pid, "SIGTERM");
-      try {
-        await withTimeout(exited, 3000, "fixture to exit after SIGTERM");
-      } catch {
-        if (running(proc)) process.kill(proc.pid, "SIGKILL");
-        await exited;
-      }
-    },
-  };
+  const fixture = spawnFixture(FIXTURE, args);
   t.after(() => fixture.stop());
-
-  fixture.port = await withTimeout(ready, STARTUP_TIMEOUT_MS, "fixture to print 'listening on port N'");
-  fixture.url = `http://127.0.0.1:${fixture.port}`;
+  await fixture.listening();
   return fixture;
 }
 

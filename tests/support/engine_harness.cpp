@@ -1,6 +1,5 @@
 #include "engine_harness.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace sockio::test {
@@ -45,47 +44,6 @@ engine_harness::engine_harness(engine::server_options options) : server_(std::mo
 }
 
 engine_harness::~engine_harness() { server_.stop(); }
-
-void engine_harness::record(std::string event) {
-  {
-    std::lock_guard lock(mutex_);
-    events_.push_back(std::move(event));
-  }
-  changed_.notify_all();
-}
-
-bool engine_harness::wait_for(const std::string& event, std::chrono::milliseconds timeout) {
-  return wait_count(event, 1, timeout);
-}
-
-bool engine_harness::wait_count(const std::string& event, std::size_t n,
-                                std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] {
-    return static_cast<std::size_t>(std::count(events_.begin(), events_.end(), event)) >= n;
-  });
-}
-
-std::string engine_harness::wait_prefix(const std::string& prefix,
-                                        std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  std::string found;
-  changed_.wait_for(lock, timeout, [&] {
-    for (const auto& e : events_) {
-      if (e.starts_with(prefix)) {
-        found = e;
-        return true;
-      }
-    }
-    return false;
-  });
-  return found;
-}
-
-std::vector<std::string> engine_harness::events() {
-  std::lock_guard lock(mutex_);
-  return events_;
-}
 
 std::shared_ptr<engine::session> engine_harness::session(const std::string& sid) {
   // The client may see the open packet before on_connection has run.
