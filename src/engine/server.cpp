@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -330,11 +331,12 @@ class http_connection final : public connection,
                               public std::enable_shared_from_this<http_connection> {
  public:
   http_connection(server_state& server, shard& home, tcp::socket socket)
-      : server_(server), home_(home), socket_(std::move(socket)) {}
+      : server_(server), home_(home), socket_(std::move(socket)), deadline_(socket_.get_executor()) {}
   ~http_connection() override { home_.remove_connection(this); }
 
   void start() {
     home_.add_connection(shared_from_this());
+    arm(server_.options.http_timeout);
     do_read_header();
   }
 
@@ -359,9 +361,19 @@ class http_connection final : public connection,
                             });
   }
 
+  /// Closes the connection if the current read is not done by then (slow or idle
+  /// clients cannot hold connections open).
+  void arm(std::chrono::milliseconds limit) {
+    deadline_.expires_after(limit);
+    deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->shutdown();
+    });
+  }
+
   void on_header(beast::error_code ec) {
     if (ec) return shutdown();
     busy_ = true;
+    arm(server_.options.http_timeout);  // the body, counted from the end of the header
     const auto& req = parser_->get();
     const auto path = target_path(req.target());
     if (!path.starts_with(server_.options.path)) {
@@ -383,6 +395,7 @@ class http_connection final : public connection,
   }
 
   void on_body(beast::error_code ec) {
+    deadline_.cancel();  // what follows waits for the session (a parked GET), not the client
     if (ec == http::error::body_limit) return too_large();
     if (ec) return shutdown();
     handle_polling();
@@ -529,10 +542,12 @@ class http_connection final : public connection,
     set_cookie_.clear();
     response_ = {};
     if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    arm(server_.options.keep_alive_timeout);
     do_read_header();
   }
 
   void handle_upgrade() {
+    deadline_.cancel();  // the WebSocket has timeouts of its own
     auto& req = parser_->get();
     const auto transport = find_query(req.target(), "transport");
     if (transport != "websocket" || !server_.transport_enabled("websocket")) {
@@ -574,6 +589,7 @@ class http_connection final : public connection,
 
   void shutdown() {
     beast::error_code ignored;
+    deadline_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
@@ -581,6 +597,7 @@ class http_connection final : public connection,
   server_state& server_;
   shard& home_;
   tcp::socket socket_;
+  net::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -647,8 +664,10 @@ class server::impl {
     stop();
     // Destroy every shard's pending handlers while all shards still exist: a handler of
     // one shard may own a connection whose socket belongs to another.
+    if (stopper_.joinable()) stopper_.join();
     for (auto& s : state_.shards) s->sessions().clear();
     acceptor_.reset();
+    retry_timer_.reset();
     for (auto& s : state_.shards) s->shutdown_context();
     state_.shards.clear();
   }
@@ -699,7 +718,7 @@ class server::impl {
       return;
     }
     std::unique_lock lock(mutex_);
-    stopped_cv_.wait(lock, [this] { return stopped_; });
+    stopped_cv_.wait(lock, [this] { return stop_done_; });
   }
 
   void stop() {
@@ -707,7 +726,24 @@ class server::impl {
       std::lock_guard lock(mutex_);
       if (stopped_) return;
       stopped_ = true;
+      // From one of our own loops (a handler), the stop cannot wait for that loop or join
+      // its thread: it runs on a thread of its own, joined by the destructor.
+      if (!state_.options.context && on_shard_thread()) {
+        stopper_ = std::thread([this] { stop_now(); });
+        return;
+      }
     }
+    stop_now();
+  }
+
+  bool on_shard_thread() {
+    for (auto& s : state_.shards) {
+      if (s->context().get_executor().running_in_this_thread()) return true;
+    }
+    return false;
+  }
+
+  void stop_now() {
     state_.stopping = true;
     if (state_.options.context) return stop_external();
     // Each shard closes its sessions (close packets and frames are queued) and its idle
@@ -738,7 +774,7 @@ class server::impl {
     for (auto& s : state_.shards) {
       for (auto& c : s->connections()) c->abort();
     }
-    stopped_cv_.notify_all();
+    finish_stop();
   }
 
   detail::server_state state_;
@@ -780,7 +816,7 @@ class server::impl {
       // Cannot wait for our own loop: start closing and let the loop wind down.
       close_shard(shard);
       shard.release_work();
-      stopped_cv_.notify_all();
+      finish_stop();
       return;
     }
     const auto limit = state_.options.stop_timeout;
@@ -804,6 +840,14 @@ class server::impl {
     shard.release_work();
     // Handlers cancelled above run before this one: once it has run, none is left.
     run_and_wait(shard, [] {}, limit);
+    finish_stop();
+  }
+
+  void finish_stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_done_ = true;
+    }
     stopped_cv_.notify_all();
   }
 
@@ -832,12 +876,14 @@ class server::impl {
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> retry_timer_;
   std::vector<std::thread> threads_;
+  std::thread stopper_;
   std::vector<std::future<void>> finished_;
   std::size_t next_shard_ = 0;
   std::mutex mutex_;
   std::condition_variable stopped_cv_;
   bool started_ = false;
-  bool stopped_ = false;
+  bool stopped_ = false;    // stop() was called
+  bool stop_done_ = false;  // and has finished
 };
 
 server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}

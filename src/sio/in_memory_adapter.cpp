@@ -66,13 +66,14 @@ in_memory_adapter::in_memory_adapter(namespace_& nsp)
 in_memory_adapter::~in_memory_adapter() = default;
 
 void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
-  auto& shard_rooms = rooms_[s.shard()];
   auto& st = nsp_.state();
   for (const auto& r : rooms) {
     if (!s.rooms_.insert(r).second) continue;
-    auto& members = shard_rooms[r];
-    if (members.empty()) st.emit_room_event(room_event::create_room, r, {});
+    auto& members = rooms_[s.shard()][r];
+    const bool created = members.empty();
     members.insert(&s);
+    // Listeners run after the change (they may change rooms too).
+    if (created) st.emit_room_event(room_event::create_room, r, {});
     st.emit_room_event(room_event::join_room, r, s.id());
   }
 }
@@ -82,13 +83,13 @@ void in_memory_adapter::del(socket& s, const room& r) {
   auto& shard_rooms = rooms_[s.shard()];
   const auto it = shard_rooms.find(r);
   if (it == shard_rooms.end()) return;
-  auto& st = nsp_.state();
   it->second.erase(&s);
+  const bool deleted = it->second.empty();
+  if (deleted) shard_rooms.erase(it);
+  // Listeners run once the map is consistent: they may join or leave rooms themselves.
+  auto& st = nsp_.state();
   st.emit_room_event(room_event::leave_room, r, s.id());
-  if (it->second.empty()) {
-    shard_rooms.erase(it);
-    st.emit_room_event(room_event::delete_room, r, {});
-  }
+  if (deleted) st.emit_room_event(room_event::delete_room, r, {});
 }
 
 void in_memory_adapter::del_all(socket& s) {

@@ -103,6 +103,7 @@ void namespace_state::create_socket(const std::shared_ptr<client>& c, json auth,
     if (err) {
       json data{{"message", err->message}};
       if (!err->data.is_discarded()) data["data"] = err->data;
+      s->client_->connect_refused(name);
       s->client_->send_packet({packet_type::connect_error, name, std::move(data), std::nullopt});
       return;
     }

@@ -56,31 +56,42 @@ void server_core::run_on(unsigned shard, std::function<void()> fn) {
   }
 }
 
+namespace_& server_core::publish(std::unique_ptr<namespace_> created) {
+  // The hook configures the namespace before any other thread can find it; it runs
+  // unlocked because it may itself call of().
+  std::function<void(namespace_&)> hook;
+  {
+    std::lock_guard lock(namespaces_mutex);
+    hook = new_namespace;
+  }
+  if (hook) hook(*created);
+  std::lock_guard lock(namespaces_mutex);
+  const auto name = created->name();
+  // If another thread published the same name meanwhile, theirs wins.
+  return *namespaces.emplace(name, std::move(created)).first->second;
+}
+
 namespace_& server_core::get_or_create(const std::string& name) {
-  std::unique_lock lock(namespaces_mutex);
-  auto it = namespaces.find(name);
-  if (it != namespaces.end()) return *it->second;
-  auto& nsp = *namespaces.emplace(name, std::make_unique<namespace_>(*this, name)).first->second;
-  auto hook = new_namespace;
-  lock.unlock();
-  if (hook) hook(nsp);
-  return nsp;
+  {
+    std::lock_guard lock(namespaces_mutex);
+    if (auto it = namespaces.find(name); it != namespaces.end()) return *it->second;
+  }
+  return publish(std::make_unique<namespace_>(*this, name));
 }
 
 namespace_* server_core::resolve(const std::string& name, const json& auth) {
-  std::unique_lock lock(namespaces_mutex);
-  if (auto it = namespaces.find(name); it != namespaces.end()) return it->second.get();
-  for (auto& p : parents) {
-    if (!p.match(name, auth)) continue;
-    auto child = std::make_unique<namespace_>(*this, name);
-    child->state().inherit(p.nsp->state());
-    auto& nsp = *namespaces.emplace(name, std::move(child)).first->second;
-    auto hook = new_namespace;
-    lock.unlock();
-    if (hook) hook(nsp);
-    return &nsp;
+  std::unique_ptr<namespace_> child;
+  {
+    std::lock_guard lock(namespaces_mutex);
+    if (auto it = namespaces.find(name); it != namespaces.end()) return it->second.get();
+    for (auto& p : parents) {
+      if (!p.match(name, auth)) continue;
+      child = std::make_unique<namespace_>(*this, name);
+      child->state().inherit(p.nsp->state());
+      break;
+    }
   }
-  return nullptr;
+  return child ? &publish(std::move(child)) : nullptr;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -114,11 +125,20 @@ void client::on_message(engine::session&, std::string_view data, bool binary) {
 }
 
 void client::on_packet(packet p) {
-  if (p.type == packet_type::connect) {
+  const auto it = sockets_.find(p.nsp);
+  const bool joined = it != sockets_.end();
+  const bool pending = connecting_.contains(p.nsp);
+  if (p.type == packet_type::connect && !joined && !pending) {
     return on_connect(p.nsp, p.has_data() ? std::move(p.data) : json::object());
   }
-  const auto it = sockets_.find(p.nsp);
-  if (it == sockets_.end()) return;  // not connected to that namespace: ignored, as socket.io
+  if (!joined || p.type == packet_type::connect || p.type == packet_type::connect_error) {
+    // As socket.io's client: a packet for a namespace not joined (yet), a second CONNECT,
+    // or a CONNECT_ERROR from the client is an invalid state that ends the connection.
+    spdlog::debug("sio: invalid state from {} (packet type {})", session_->id(), static_cast<int>(p.type));
+    close_sockets("parse error");
+    close();
+    return;
+  }
   auto s = it->second;
   switch (p.type) {
     case packet_type::event:
@@ -138,17 +158,20 @@ void client::on_packet(packet p) {
 }
 
 void client::on_connect(const std::string& nsp, json auth) {
-  if (sockets_.contains(nsp)) return;
   auto* ns = core_.resolve(nsp, auth);
   if (!ns) {
     packet error{packet_type::connect_error, nsp, json{{"message", "Invalid namespace"}}, std::nullopt};
     send_packet(error);
     return;
   }
+  connecting_.insert(nsp);  // until it connects or is refused (middlewares may take time)
   ns->state().add(shared_from_this(), std::move(auth));
 }
 
+void client::connect_refused(const std::string& nsp) { connecting_.erase(nsp); }
+
 void client::add_socket(const std::shared_ptr<socket>& s) {
+  connecting_.erase(s->nsp().name());
   sockets_[s->nsp().name()] = s;
   connect_timer_.cancel();
 }

@@ -33,7 +33,8 @@ void socket::notify_outgoing(const json& data) {
   if (any_outgoing_handlers_.empty()) return;
   const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
   const json args(data.begin() + 1, data.end());
-  for (const auto& h : any_outgoing_handlers_) h(event, args);
+  const auto handlers = any_outgoing_handlers_;  // a handler may add or clear listeners
+  for (const auto& h : handlers) h(event, args);
 }
 
 void socket::send_event(json data, std::optional<std::uint64_t> ack_id, bool volatile_) {
@@ -129,7 +130,8 @@ void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> pac
   auto self = shared_from_this();
   middlewares_[index](*packet, [self, index, packet, ack_id](std::optional<connect_error> err) {
     if (err) {
-      for (const auto& h : self->error_handlers_) h(*err);
+      const auto handlers = self->error_handlers_;
+      for (const auto& h : handlers) h(*err);
       return;
     }
     self->run_packet_middlewares(index + 1, packet, ack_id);
@@ -149,7 +151,8 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     });
   }
   auto self = shared_from_this();  // a handler may disconnect us
-  for (const auto& h : any_handlers_) h(event, args);
+  const auto any = any_handlers_;  // a listener may disconnect us, which clears the lists
+  for (const auto& h : any) h(event, args);
   if (const auto it = handlers_.find(event); it != handlers_.end() && connected_) {
     auto handler = it->second;  // the handler may replace itself
     handler(std::move(args), std::move(ack));
@@ -193,9 +196,11 @@ void socket::disconnect(bool close) {
 }
 
 void socket::on_close(std::string_view reason) {
-  if (!connected_) return;
+  if (!connected_ || closing_) return;
+  closing_ = true;  // a disconnecting listener calling disconnect() must not re-enter
   auto self = shared_from_this();
-  for (const auto& h : disconnecting_handlers_) h(reason);
+  const auto disconnecting = disconnecting_handlers_;
+  for (const auto& h : disconnecting) h(reason);
   auto& st = nsp_->state();
   if (st.recovery_enabled() && detail::recoverable(reason)) {
     st.adapter->persist_session({id_, pid_, rooms_, data_});
@@ -210,7 +215,8 @@ void socket::on_close(std::string_view reason) {
     if (pending.timer) pending.timer->cancel();
     if (pending.callback) pending.callback(make_error_code(errc::disconnected), json::array());
   }
-  for (const auto& h : disconnect_handlers_) h(reason);
+  const auto disconnected = disconnect_handlers_;
+  for (const auto& h : disconnected) h(reason);
   // Listeners often capture the socket: drop them to break the cycle.
   handlers_.clear();
   any_handlers_.clear();

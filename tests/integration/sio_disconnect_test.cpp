@@ -91,5 +91,39 @@ TEST(SioDisconnect, ServerShuttingDown) {
   EXPECT_TRUE(c->wait_closed());
 }
 
+TEST(SioDisconnect, ListenersMayDisconnectWhileTheyRun) {
+  event_log log;
+  sio_server srv;
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) {
+    // Several catch-all listeners, the first of which disconnects (clearing the lists).
+    s->on_any([s](std::string_view, const json&) { s->disconnect(); });
+    s->on_any([&](std::string_view, const json&) { log.push("second listener"); });
+    s->on_disconnecting([s](std::string_view) { s->disconnect(); });  // re-entry is ignored
+    s->on_disconnect([&](std::string_view reason) { log.push("disconnect " + std::string(reason)); });
+  });
+  srv.start();
+  auto c = connected(srv.port());
+  c->emit("anything");
+  EXPECT_TRUE(c->wait_disconnect());
+  EXPECT_TRUE(log.wait_for("disconnect server namespace disconnect"));
+  EXPECT_EQ(log.count("disconnect server namespace disconnect"), 1u);
+}
+
+TEST(SioDisconnect, StopFromAHandler) {
+  event_log log;
+  sio::server_options o;
+  o.engine.stop_timeout = 300ms;
+  sio_server srv(o);
+  srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) {
+    s->on("shutdown", [&srv](json, sio::ack_fn) { srv.io.stop(); });
+    s->on_disconnect([&](std::string_view reason) { log.push("disconnect " + std::string(reason)); });
+  });
+  srv.start();
+  auto c = connected(srv.port());
+  c->emit("shutdown");
+  EXPECT_TRUE(log.wait_for("disconnect server shutting down"));
+  EXPECT_TRUE(c->wait_closed());
+}
+
 }  // namespace
 }  // namespace sockio::test

@@ -104,6 +104,10 @@ struct server_options {
   boost::asio::io_context* context = nullptr;
   /// Bytes a session may have queued for sending; past it the session is closed.
   std::size_t max_buffered_bytes = 16u << 20;
+  /// Time to receive one HTTP request (header, then body); slower clients are cut off.
+  std::chrono::milliseconds http_timeout{60000};
+  /// Idle time allowed between requests on a kept-alive HTTP connection.
+  std::chrono::milliseconds keep_alive_timeout{5000};
   /// How long `stop()` lets close packets, close frames and responses under way finish.
   std::chrono::milliseconds stop_timeout{3000};
 };

@@ -155,6 +155,7 @@ class socket : public std::enable_shared_from_this<socket> {
   json data_ = json::object();
   std::set<room> rooms_;
   bool connected_ = false;
+  bool closing_ = false;
   bool recovered_ = false;
 
   std::map<std::string, event_handler, std::less<>> handlers_;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <set>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -62,6 +63,8 @@ struct server_core {
   }
 
   namespace_& get_or_create(const std::string& name);
+  /// Runs the new_namespace hook on `created`, then makes it findable.
+  namespace_& publish(std::unique_ptr<namespace_> created);
   /// The namespace a client asks for: existing, or a new child of a matching parent.
   namespace_* resolve(const std::string& name, const json& auth);
 };
@@ -79,6 +82,8 @@ class client final : public engine::session_handler, public std::enable_shared_f
   void send(const frames& f, bool volatile_ = false);
   void send_packet(const packet& p) { send(make_frames(p)); }
   void add_socket(const std::shared_ptr<socket>& s);
+  /// A CONNECT to `nsp` was refused (middleware error).
+  void connect_refused(const std::string& nsp);
   void remove_socket(const std::string& nsp);
   /// Closes the Engine.IO session.
   void close();
@@ -101,6 +106,7 @@ class client final : public engine::session_handler, public std::enable_shared_f
   std::shared_ptr<engine::session> session_;
   sio::decoder decoder_;
   std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;
+  std::set<std::string> connecting_;  // namespaces whose CONNECT is being handled
   boost::asio::steady_timer connect_timer_;
   bool open_ = true;
 };
