@@ -3,7 +3,7 @@
 //
 //   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]
 //                [--duration S] [--threads N] [--bursts K] [--payload BYTES]
-//                [--server-pid PID] [--json]
+//                [--server-pid PID] [--json] [--raw]
 //
 // Scenarios:
 //   connect  open N connections (handshake + namespace connect): connections/s, failures
@@ -11,6 +11,7 @@
 //   echo     N clients in a closed loop, each emit with an ack: acks/s, round trip p50/p99/p999
 //   fanout   N clients join one room; one of them asks for K broadcasts: deliveries/s and
 //            delivery latency p50/p99 (timestamp carried in the payload)
+// --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -49,6 +50,7 @@ struct options {
   std::size_t payload = 32;
   long server_pid = 0;
   bool json_output = false;
+  bool raw = false;  // plain WebSocket echo server: no Engine.IO / Socket.IO framing
 };
 
 std::int64_t now_us() {
@@ -94,12 +96,13 @@ class connection : public std::enable_shared_from_this<connection> {
     beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
       beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true));
-      self->ws_.async_handshake(self->shared_.opt.host, "/socket.io/?EIO=4&transport=websocket",
-                                [self](beast::error_code ec) {
-                                  if (ec) return self->fail("handshake: " + ec.message());
-                                  beast::get_lowest_layer(self->ws_).expires_never();
-                                  self->do_read();
-                                });
+      const auto target = self->shared_.opt.raw ? "/" : "/socket.io/?EIO=4&transport=websocket";
+      self->ws_.async_handshake(self->shared_.opt.host, target, [self](beast::error_code ec) {
+        if (ec) return self->fail("handshake: " + ec.message());
+        beast::get_lowest_layer(self->ws_).expires_never();
+        if (self->shared_.opt.raw) self->on_connected();
+        self->do_read();
+      });
     });
   }
 
@@ -133,16 +136,18 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
+  void on_connected() {
+    connect_us_ = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started_at_).count();
+    ++stats_.connected;
+    ++shared_.ready;
+    if (shared_.opt.scenario == "echo") send_echo();
+  }
+
   void on_message(const std::string& m) {
+    if (shared_.opt.raw) return on_ack(m);  // the echo itself
     if (m == "2") return send("3");
     if (m.starts_with("0{")) return send("40");
-    if (m.starts_with("40")) {
-      connect_us_ = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started_at_).count();
-      ++stats_.connected;
-      ++shared_.ready;
-      if (shared_.opt.scenario == "echo") send_echo();
-      return;
-    }
+    if (m.starts_with("40")) return on_connected();
     if (m.starts_with("430")) {  // ack of "join"
       ++shared_.joined;
       return;
@@ -163,6 +168,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void send_echo() {
     if (shared_.done) return;
     sent_at_ = now_us();
+    if (shared_.opt.raw) return send(payload_);
     send("42" + std::to_string(++ack_id_) + "[\"echo\",\"" + payload_ + "\"]");
   }
 
@@ -231,7 +237,7 @@ bool wait_until(const std::function<bool()>& cond, double seconds) {
 int usage() {
   std::cerr << "usage: sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]\n"
                "                    [--duration S] [--threads N] [--bursts K] [--payload BYTES]\n"
-               "                    [--server-pid PID] [--json]\n";
+               "                    [--server-pid PID] [--json] [--raw]\n";
   return 2;
 }
 
@@ -252,6 +258,7 @@ int main(int argc, char** argv) {
     else if (a == "--payload" && value) opt.payload = std::stoul(argv[++i]);
     else if (a == "--server-pid" && value) opt.server_pid = std::stol(argv[++i]);
     else if (a == "--json") opt.json_output = true;
+    else if (a == "--raw") opt.raw = true;
     else return usage();
   }
   const std::vector<std::string> scenarios{"connect", "idle", "echo", "fanout"};

@@ -9,6 +9,7 @@ import { fixturePathFromEnv, startFixture } from "../interop/helpers.mjs";
 
 const SERVER = fixturePathFromEnv("SOCKIO_BENCH_SERVER", "bench_server");
 const BENCH = fixturePathFromEnv("SOCKIO_BENCH", "sockio-bench");
+const RAW = fixturePathFromEnv("SOCKIO_RAW_WS_ECHO", "raw_ws_echo");
 const run = promisify(execFile);
 
 async function bench(port, scenario, extra = []) {
@@ -56,5 +57,17 @@ describe("sockio-bench scenarios against bench_server", () => {
       assert.match(err.stderr, /cannot reach 127\.0\.0\.1:1/);
       return true;
     });
+  });
+});
+
+describe("sockio-bench --raw against raw_ws_echo", () => {
+  let server;
+  before(async () => { server = await startFixture(RAW); });
+  after(async () => { await server?.stop(); });
+
+  it("echo reports acks from a plain WebSocket echo", async () => {
+    const r = await bench(server.port, "echo", ["--raw"]);
+    assert.equal(r.failures, 0);
+    assert.ok(r.acks > 0, JSON.stringify(r));
   });
 });
