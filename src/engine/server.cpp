@@ -723,8 +723,12 @@ class server::impl {
 
   void stop() {
     {
-      std::lock_guard lock(mutex_);
-      if (stopped_) return;
+      std::unique_lock lock(mutex_);
+      if (stopped_) {
+        // Already stopping (perhaps from a handler): wait for it, unless we are a loop.
+        if (!on_shard_thread()) stopped_cv_.wait(lock, [this] { return stop_done_; });
+        return;
+      }
       stopped_ = true;
       // From one of our own loops (a handler), the stop cannot wait for that loop or join
       // its thread: it runs on a thread of its own, joined by the destructor.

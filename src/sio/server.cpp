@@ -272,7 +272,12 @@ void server::run() { core_->engine.run(); }
 
 void server::stop() {
   auto& core = *core_;
-  if (core.stopped.exchange(true)) return;
+  if (core.stopped.exchange(true)) {
+    // A stop is under way (perhaps from a handler): wait until the engine has stopped,
+    // since the caller may destroy the server next.
+    if (core.current_shard() < 0) core.engine.stop();
+    return;
+  }
   if (!core.engine.running()) return core.engine.stop();
   // Sockets learn the reason first; then the engine closes the sessions and drains.
   const auto shutdown_clients = [&core](unsigned shard) {

@@ -1,0 +1,145 @@
+// Drives bench/compare: each server pinned to one core (taskset), the load generator on
+// the other; every scenario against Node socket.io and sockio (threads=1) in the same run,
+// then sockio with threads=2 for the scaling row, and the raw WebSocket echo ceiling.
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const build = args[args.indexOf("--build") + 1];
+const BENCH = path.join(build, "bench/sockio-bench");
+const SERVER = path.join(build, "bench/bench_server");
+const RAW = path.join(build, "bench/raw_ws_echo");
+const cores = os.cpus().length;
+const pin = (core) => (cores >= 2 ? ["taskset", "-c", String(core)] : []);
+const serverCores = cores >= 2 ? "0" : null;
+const generatorCore = cores >= 2 ? 1 : null;
+
+const plan = quick
+  ? { connect: 1000, echoClients: 50, echoSeconds: 3, fanout1k: [1000, 20], fanout10k: [10000, 3], idle: 5000 }
+  : { connect: 5000, echoClients: 100, echoSeconds: 10, fanout1k: [1000, 100], fanout10k: [10000, 20], idle: 15000 };
+
+function startServer(kind, threads = 1) {
+  const [cmd, ...rest] = {
+    node: ["node", path.join(here, "node/server.mjs"), "--port", "0"],
+    sockio: [SERVER, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads)],
+    raw: [RAW, "--port", "0", "--host", "127.0.0.1"],
+  }[kind];
+  const pinned = threads > 1 || !serverCores ? [] : ["taskset", "-c", serverCores];
+  const argv = [...pinned, cmd, ...rest];
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`${kind} server did not start`)), 10000);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]) });
+      }
+    });
+    proc.once("exit", (code) => reject(new Error(`${kind} server exited (${code})`)));
+  });
+}
+
+async function stopServer(server) {
+  const exited = new Promise((r) => server.proc.once("exit", r));
+  server.proc.kill("SIGTERM");
+  const timer = setTimeout(() => server.proc.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function bench(server, scenario, extra) {
+  const argv = [...(generatorCore !== null ? pin(generatorCore) : []), BENCH, "--port", String(server.port),
+    "--scenario", scenario, "--json", ...extra];
+  const { stdout } = await run(argv[0], argv.slice(1), { timeout: 600000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split("\n").pop());
+}
+
+// One scenario on a fresh server (memory figures stay independent).
+async function measure(kind, scenario, extra, threads = 1) {
+  const server = await startServer(kind, threads);
+  try {
+    const withPid = scenario === "idle" ? ["--server-pid", String(server.proc.pid)] : [];
+    const result = await bench(server, scenario, [...extra, ...withPid]);
+    process.stderr.write(`  ${kind}${threads > 1 ? ` x${threads}` : ""} ${scenario} ${extra.join(" ")}: done\n`);
+    return result;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+const scenarios = {
+  connect_rate: { scenario: "connect", extra: ["--clients", String(plan.connect)], figure: (r) => r.connections_per_second, unit: "conn/s", higher: true },
+  echo_throughput: { scenario: "echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
+  echo_p99: { from: "echo_throughput", figure: (r) => r.latency_ms.p99, unit: "ms", higher: false },
+  fanout_1k: { scenario: "fanout", extra: ["--clients", String(plan.fanout1k[0]), "--bursts", String(plan.fanout1k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
+  fanout_10k: { scenario: "fanout", extra: ["--clients", String(plan.fanout10k[0]), "--bursts", String(plan.fanout10k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
+  idle_memory: { scenario: "idle", extra: ["--clients", String(plan.idle), "--duration", "2"], figure: (r) => r.bytes_per_connection, unit: "bytes/conn", higher: false },
+};
+
+const raw = {};
+const results = {};
+for (const [name, s] of Object.entries(scenarios)) {
+  if (s.from) continue;
+  process.stderr.write(`${name}\n`);
+  raw[name] = { node: await measure("node", s.scenario, s.extra), sockio: await measure("sockio", s.scenario, s.extra) };
+}
+process.stderr.write("echo_vs_raw\n");
+raw.raw_echo = await measure("raw", "echo", ["--raw", ...scenarios.echo_throughput.extra]);
+process.stderr.write("scaling (sockio threads=2)\n");
+raw.scaling = {
+  echo: await measure("sockio", "echo", scenarios.echo_throughput.extra, 2),
+  fanout_1k: await measure("sockio", "fanout", scenarios.fanout_1k.extra, 2),
+};
+
+for (const [name, s] of Object.entries(scenarios)) {
+  const r = raw[s.from ?? name];
+  const node = s.figure(r.node);
+  const sockio = s.figure(r.sockio);
+  results[name] = { node, sockio, unit: s.unit, ratio: s.higher ? sockio / node : node / sockio };
+}
+const rawAcks = raw.raw_echo.acks_per_second;
+results.echo_vs_raw = { raw: rawAcks, sockio: results.echo_throughput.sockio, unit: "acks/s", ratio: results.echo_throughput.sockio / rawAcks };
+
+const commit = (() => { try { return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here }).toString().trim(); } catch { return "unknown"; } })();
+const machine = `${os.cpus()[0]?.model ?? "cpu"} x${cores}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
+const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, scaling: {
+  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, raw };
+
+const outDir = path.join(here, "results");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
+
+const fmt = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v).toFixed(2));
+const lines = [
+  `# Benchmark: sockio vs Node socket.io 4.8`, "",
+  `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "",
+  "| figure | Node socket.io | sockio | ratio (>1: sockio better) |", "|---|---|---|---|",
+  ...Object.entries(results).filter(([n]) => n !== "echo_vs_raw").map(([n, r]) => `| ${n} (${r.unit}) | ${fmt(r.node)} | ${fmt(r.sockio)} | ${r.ratio.toFixed(2)} |`),
+  `| echo_vs_raw (acks/s) | raw WS ${fmt(rawAcks)} | ${fmt(results.echo_vs_raw.sockio)} | ${results.echo_vs_raw.ratio.toFixed(2)} |`, "",
+  `Scaling, sockio threads=2: echo ${fmt(report.scaling.echo_acks_per_second)} acks/s, fan-out 1k ${fmt(report.scaling.fanout_1k_deliveries_per_second)} deliveries/s.`, "",
+];
+writeFileSync(path.join(outDir, "latest.md"), lines.join("\n"));
+process.stdout.write(lines.join("\n") + "\n");
+
+try {
+  const data = Object.entries(results).map(([n, r], i) => `${i} "${n}" ${r.ratio}`).join("\n");
+  const dat = path.join(outDir, "ratios.dat");
+  writeFileSync(dat, data + "\n");
+  execFileSync("gnuplot", ["-e", [
+    `set terminal png size 900,450`, `set output '${path.join(outDir, "latest.png")}'`,
+    `set title 'sockio / Node socket.io (>1: sockio better)'`, `set style fill solid`, `set boxwidth 0.6`,
+    `set logscale y`, `set yrange [0.1:*]`, `unset key`, `set xtics rotate by -30`,
+    `plot '${dat}' using 1:3:xtic(2) with boxes, 1 with lines lc rgb 'black'`].join("; ")]);
+} catch (err) {
+  process.stderr.write(`chart not drawn: ${err.message}\n`);
+}
