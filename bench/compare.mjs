@@ -136,7 +136,7 @@ try {
   const dat = path.join(outDir, "ratios.dat");
   writeFileSync(dat, data + "\n");
   execFileSync("gnuplot", ["-e", [
-    `set terminal png size 900,450`, `set output '${path.join(outDir, "latest.png")}'`,
+    `set terminal png size 900,450 noenhanced`, `set output '${path.join(outDir, "latest.png")}'`,
     `set title 'sockio / Node socket.io (>1: sockio better)'`, `set style fill solid`, `set boxwidth 0.6`,
     `set logscale y`, `set yrange [0.1:*]`, `unset key`, `set xtics rotate by -30`,
     `plot '${dat}' using 1:3:xtic(2) with boxes, 1 with lines lc rgb 'black'`].join("; ")]);
