@@ -137,11 +137,9 @@ void in_memory_adapter::broadcast(packet p, const broadcast_options& options) {
     persist_packet(p.data, options);
   }
   auto f = std::make_shared<const detail::frames>(detail::make_frames(p));  // encoded once
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [this, f, options, i] {
-      for (const auto& s : select_local(i, options)) s->client_->send(*f, options.flags.volatile_);
-    });
-  }
+  core.run_on_all([this, f, options](unsigned i) {
+    for (const auto& s : select_local(i, options)) s->client_->send(*f, options.flags.volatile_);
+  });
 }
 
 void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) {
@@ -151,19 +149,17 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
   const auto home = core.home_shard();
   auto collector = std::make_shared<ack_collector>(core.context(home), core.shards(), std::move(callback));
   core.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [this, f, id, collector, options, i] {
-      const auto recipients = select_local(i, options);
-      for (const auto& s : recipients) {
-        s->state_->acks[id] = {[collector](std::error_code ec, json args) {
-                                 if (!ec) collector->respond(std::move(args));
-                               },
-                               nullptr};
-        s->client_->send(*f, options.flags.volatile_);
-      }
-      collector->expect(recipients.size());
-    });
-  }
+  core.run_on_all([this, f, id, collector, options](unsigned i) {
+    const auto recipients = select_local(i, options);
+    for (const auto& s : recipients) {
+      s->state_->acks[id] = {[collector](std::error_code ec, json args) {
+                               if (!ec) collector->respond(std::move(args));
+                             },
+                             nullptr};
+      s->client_->send(*f, options.flags.volatile_);
+    }
+    collector->expect(recipients.size());
+  });
 }
 
 void in_memory_adapter::fetch_sockets(const broadcast_options& options,
@@ -177,27 +173,22 @@ void in_memory_adapter::fetch_sockets(const broadcast_options& options,
   };
   auto g = std::make_shared<gather>();
   g->callback = std::move(callback);
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [this, &core, g, home, i, options] {
-      std::vector<remote_socket> found;
-      for (const auto& s : select_local(i, options)) {
-        found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, i});
-      }
-      boost::asio::post(core.context(home), [g, found = std::move(found), shards = core.shards()]() mutable {
-        for (auto& s : found) g->sockets.push_back(std::move(s));
-        if (++g->reported == shards) g->callback(std::move(g->sockets));
-      });
+  core.run_on_all([this, &core, g, home, options](unsigned i) {
+    std::vector<remote_socket> found;
+    for (const auto& s : select_local(i, options)) {
+      found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, i});
+    }
+    boost::asio::post(core.context(home), [g, found = std::move(found), shards = core.shards()]() mutable {
+      for (auto& s : found) g->sockets.push_back(std::move(s));
+      if (++g->reported == shards) g->callback(std::move(g->sockets));
     });
-  }
+  });
 }
 
 void in_memory_adapter::for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn) {
-  auto& core = nsp_.state().core;
-  for (unsigned i = 0; i < core.shards(); ++i) {
-    core.run_on(i, [this, options, i, fn] {
-      for (const auto& s : select_local(i, options)) fn(*s);
-    });
-  }
+  nsp_.state().core.run_on_all([this, options, fn](unsigned i) {
+    for (const auto& s : select_local(i, options)) fn(*s);
+  });
 }
 
 void in_memory_adapter::add_sockets(const broadcast_options& options, const std::vector<room>& rooms) {

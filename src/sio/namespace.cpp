@@ -189,51 +189,35 @@ std::vector<std::shared_ptr<socket>> namespace_::local_sockets() const {
 
 // -----------------------------------------------------------------------------------------
 broadcast_operator broadcast_operator::to(const room& r) const {
-  auto o = options_;
-  o.rooms.insert(r);
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.rooms.insert(r); });
 }
 
 broadcast_operator broadcast_operator::to(const std::vector<room>& rooms) const {
-  auto o = options_;
-  o.rooms.insert(rooms.begin(), rooms.end());
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.rooms.insert(rooms.begin(), rooms.end()); });
 }
 
 broadcast_operator broadcast_operator::except(const room& r) const {
-  auto o = options_;
-  o.except.insert(r);
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.except.insert(r); });
 }
 
 broadcast_operator broadcast_operator::except(const std::vector<room>& rooms) const {
-  auto o = options_;
-  o.except.insert(rooms.begin(), rooms.end());
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.except.insert(rooms.begin(), rooms.end()); });
 }
 
 broadcast_operator broadcast_operator::volatile_() const {
-  auto o = options_;
-  o.flags.volatile_ = true;
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([](broadcast_options& o) { o.flags.volatile_ = true; });
 }
 
 broadcast_operator broadcast_operator::local() const {
-  auto o = options_;
-  o.flags.local = true;
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([](broadcast_options& o) { o.flags.local = true; });
 }
 
 broadcast_operator broadcast_operator::compress(bool value) const {
-  auto o = options_;
-  o.flags.compress = value;
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.flags.compress = value; });
 }
 
 broadcast_operator broadcast_operator::timeout(std::chrono::milliseconds value) const {
-  auto o = options_;
-  o.flags.timeout = value;
-  return broadcast_operator(*nsp_, std::move(o));
+  return with([&](broadcast_options& o) { o.flags.timeout = value; });
 }
 
 void broadcast_operator::emit_args(std::string_view event, json args) const {

@@ -56,6 +56,17 @@ void server_core::run_on(unsigned shard, std::function<void()> fn) {
   }
 }
 
+void server_core::run_on_all(const std::function<void(unsigned)>& fn) {
+  const int current = current_shard();  // once, not once per shard
+  for (unsigned i = 0; i < shards(); ++i) {
+    if (static_cast<int>(i) == current) {
+      fn(i);
+    } else {
+      boost::asio::post(context(i), [fn, i] { fn(i); });
+    }
+  }
+}
+
 namespace_& server_core::publish(std::unique_ptr<namespace_> created) {
   // The hook configures the namespace before any other thread can find it; it runs
   // unlocked because it may itself call of().

@@ -94,6 +94,14 @@ class broadcast_operator {
   const broadcast_options& options() const noexcept { return options_; }
 
  private:
+  /// A new operator whose options are these, changed by `change`.
+  template <class Change>
+  broadcast_operator with(Change change) const {
+    auto o = options_;
+    change(o);
+    return broadcast_operator(*nsp_, std::move(o));
+  }
+
   namespace_* nsp_;
   broadcast_options options_;
 };

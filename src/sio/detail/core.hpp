@@ -56,6 +56,8 @@ struct server_core {
   int current_shard() const;
   /// Runs `fn` on `shard`: at once when already there, else posted.
   void run_on(unsigned shard, std::function<void()> fn);
+  /// Runs `fn(shard)` on every shard: at once on the caller's, posted to the others.
+  void run_on_all(const std::function<void(unsigned)>& fn);
   /// The shard to report results on: the caller's, or 0 from outside.
   unsigned home_shard() const {
     const int s = current_shard();
