@@ -29,14 +29,5 @@ int main(int argc, char** argv) {
       if (ack) ack();
     });
   });
-  const auto signals = sockio::examples::block_stop_signals();
-  if (auto ec = io.listen(args->host, args->port)) {
-    std::cerr << "bench_server: cannot listen: " << ec.message() << "\n";
-    return 1;
-  }
-  std::cout << "listening on port " << io.port() << std::endl;
-  io.start();
-  sockio::examples::wait_for_stop_signal(signals);
-  io.stop();
-  return 0;
+  return sockio::examples::serve(io, *args, "bench_server");
 }

@@ -38,15 +38,5 @@ int main(int argc, char** argv) {
     s->set_handler(handler);
   });
 
-  const auto signals = sockio::examples::block_stop_signals();
-  if (auto ec = server.listen(args->host, args->port)) {
-    std::cerr << "engineio_fixture: cannot listen on " << args->host << ":" << args->port << ": "
-              << ec.message() << "\n";
-    return 1;
-  }
-  std::cout << "listening on port " << server.port() << std::endl;
-  server.start();
-  sockio::examples::wait_for_stop_signal(signals);
-  server.stop();
-  return 0;
+  return sockio::examples::serve(server, *args, "engineio_fixture");
 }

@@ -56,4 +56,20 @@ inline void wait_for_stop_signal(const sigset_t& set) {
   sigwait(&set, &sig);
 }
 
+/// Listens on `args`, prints "listening on port N", runs `server` until SIGINT/SIGTERM,
+/// then stops it. Returns the process exit code.
+template <class Server>
+int serve(Server& server, const fixture_args& args, const char* name) {
+  const auto signals = block_stop_signals();  // before start(): its threads inherit the mask
+  if (auto ec = server.listen(args.host, args.port)) {
+    std::cerr << name << ": cannot listen on " << args.host << ":" << args.port << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::cout << "listening on port " << server.port() << std::endl;
+  server.start();
+  wait_for_stop_signal(signals);
+  server.stop();
+  return 0;
+}
+
 }  // namespace sockio::examples
