@@ -124,6 +124,21 @@ TEST(EnginePolling, ServerCloseWaitsForNextGet) {
   EXPECT_TRUE(h.wait_for("close " + sid + " forced close"));
 }
 
+TEST(EnginePolling, ServerCloseEndsAfterCloseTimeoutWithoutGet) {
+  engine::server_options o;
+  o.close_timeout = 200ms;
+  engine_harness h(o);
+  http_client c(h.port());
+  const auto sid = polling_handshake(c);
+  auto s = h.session(sid);
+  on_shard(*s, [&] { s->close(); });
+  // No GET comes to collect the close packet: the close timer ends the session.
+  EXPECT_FALSE(h.wait_for("close " + sid + " forced close", 100ms));
+  EXPECT_TRUE(h.wait_for("close " + sid + " forced close", 3s));
+  http_client late(h.port());
+  EXPECT_EQ(error_body(late.get(polling_target(sid))), engine_error(1, "Session ID unknown"));
+}
+
 TEST(EnginePolling, ClientAbortingPendingGetClosesSession) {
   engine_harness h;
   std::string sid;
