@@ -158,7 +158,7 @@ class ws_connection final : public ws_transport,
       session_ = s;
       s->open(shared_from_this());
       do_read();
-      if (server_.on_connection) server_.on_connection(s);
+      server_.opened(s);
     });
   }
 
@@ -377,10 +377,13 @@ class http_connection final : public connection,
     const auto& req = parser_->get();
     const auto path = target_path(req.target());
     if (!path.starts_with(server_.options.path)) {
-      return write_reply({404, "text/plain; charset=UTF-8", "Not Found"}, true);
+      if (!server_.options.http_handler || websocket::is_upgrade(req)) {
+        return write_reply({404, "text/plain; charset=UTF-8", "Not Found"}, true);
+      }
+      app_request_ = true;
     }
     if (websocket::is_upgrade(req)) return handle_upgrade();
-    if (req.method() == http::verb::options && server_.options.cors.enabled()) {
+    if (req.method() == http::verb::options && server_.options.cors.enabled() && !app_request_) {
       preflight_ = true;
       const bool has_body = parser_->content_length().value_or(0) > 0 || parser_->chunked();
       return write_reply({204, "", ""}, has_body);
@@ -398,7 +401,18 @@ class http_connection final : public connection,
     deadline_.cancel();  // what follows waits for the session (a parked GET), not the client
     if (ec == http::error::body_limit) return too_large();
     if (ec) return shutdown();
+    if (app_request_) return handle_app_request();
     handle_polling();
+  }
+
+  /// Hands a request outside the Engine.IO path to the application's handler.
+  void handle_app_request() {
+    auto& req = parser_->get();
+    server_.options.http_handler(
+        make_request_info(req, socket_), std::move(req.body()),
+        [reply = make_reply_fn()](http_response r) {
+          reply(http_reply{r.status, "", std::move(r.body), std::move(r.headers)});
+        });
   }
 
   void too_large() {
@@ -458,7 +472,7 @@ class http_connection final : public connection,
     }
     s->open(nullptr);
     s->on_poll(server_.next_request_id++, make_reply_fn());
-    if (server_.on_connection) server_.on_connection(s);
+    server_.opened(s);
   }
 
   void dispatch_polling(std::string sid, bool get, std::string body) {
@@ -524,7 +538,8 @@ class http_connection final : public connection,
     response_.version(11);
     response_.result(r.status);
     if (!r.content_type.empty()) response_.set(http::field::content_type, r.content_type);
-    apply_cors(server_.options.cors, req, response_, preflight_);
+    for (auto& [name, value] : r.headers) response_.set(name, value);
+    if (!app_request_) apply_cors(server_.options.cors, req, response_, preflight_);
     if (!set_cookie_.empty()) response_.set(http::field::set_cookie, set_cookie_);
     response_.body() = std::move(r.body);
     response_.keep_alive(req.keep_alive() && !close);
@@ -539,6 +554,7 @@ class http_connection final : public connection,
     busy_ = false;
     if (ec || !response_.keep_alive() || server_.stopping) return shutdown();
     preflight_ = false;
+    app_request_ = false;
     set_cookie_.clear();
     response_ = {};
     if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
@@ -603,6 +619,7 @@ class http_connection final : public connection,
   http::response<http::string_body> response_;
   std::string set_cookie_;
   bool preflight_ = false;
+  bool app_request_ = false;      // the request goes to options.http_handler
   bool busy_ = false;             // between a request's header and its response's end
   std::uint64_t request_id_ = 0;  // the parked GET, while one is
   int poll_shard_ = 0;
@@ -894,7 +911,26 @@ server::server(server_options options) : impl_(std::make_unique<impl>(std::move(
 server::~server() = default;
 
 void server::on_connection(std::function<void(const std::shared_ptr<session>&)> handler) {
-  impl_->state_.on_connection = std::move(handler);
+  impl_->state_.connection_handlers.push_back(std::move(handler));
+}
+
+void server::on_close(std::function<void(session&, std::string_view reason)> handler) {
+  impl_->state_.close_handlers.push_back(std::move(handler));
+}
+
+server_stats server::stats() const noexcept {
+  server_stats total;
+  for (const auto& shard : impl_->state_.shards) {
+    const auto& c = shard->stats();
+    constexpr auto relaxed = std::memory_order_relaxed;
+    total.polling_sessions += c.polling_sessions.load(relaxed);
+    total.websocket_sessions += c.websocket_sessions.load(relaxed);
+    total.messages_in += c.messages_in.load(relaxed);
+    total.messages_out += c.messages_out.load(relaxed);
+    total.bytes_in += c.bytes_in.load(relaxed);
+    total.bytes_out += c.bytes_out.load(relaxed);
+  }
+  return total;
 }
 
 std::error_code server::listen(std::string_view address, std::uint16_t port) {

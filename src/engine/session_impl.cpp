@@ -62,6 +62,7 @@ void session_impl::open(std::shared_ptr<ws_transport> ws) {
     transport_ = transport_kind::websocket;
     ws_ = std::move(ws);
   }
+  shard_stats::add(sessions_counter(), 1);
   auto json = open_json(server_, id_, transport_ == transport_kind::polling);
   enqueue({packet_type::open, std::make_shared<const std::string>(std::move(json)), false});
   home_.schedule(heartbeat_, timer_kind::ping);
@@ -73,6 +74,10 @@ void session_impl::send(shared_bytes data, bool binary) {
 
 void session_impl::enqueue(outgoing packet) {
   if (state_ != state::open) return;
+  if (packet.type == packet_type::message) {
+    shard_stats::add(home_.stats().messages_out, 1);
+    shard_stats::add(home_.stats().bytes_out, packet.size() - 1);
+  }
   if (buffered_bytes() + packet.size() > server_.options.max_buffered_bytes) {
     // A consumer this slow would make us hold unbounded memory: drop it.
     finish("transport error");
@@ -157,6 +162,7 @@ void session_impl::on_packet(const packet& p) {
       home_.schedule(heartbeat_, timer_kind::ping);
       break;
     case packet_type::message:
+      count_in(p.data.size());
       if (handler_) handler_->on_message(*this, p.data, p.binary);
       break;
     case packet_type::close:
@@ -186,6 +192,7 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
   if (state_ == state::closed) return;
   if (from == ws_.get() && transport_ == transport_kind::websocket) {
     if (binary) {
+      count_in(data.size());
       if (handler_) handler_->on_message(*this, data, true);
       return;
     }
@@ -217,7 +224,9 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
 void session_impl::complete_upgrade() {
   home_.cancel(aux_);
   ws_ = std::move(candidate_);
+  shard_stats::add(sessions_counter(), -1);
   transport_ = transport_kind::websocket;
+  shard_stats::add(sessions_counter(), 1);
   probed_ = false;
   if (poll_) {
     auto reply = std::move(poll_->reply);
@@ -309,7 +318,19 @@ void session_impl::finish(std::string_view reason) {
   ws_.reset();
   queue_.clear();
   queued_bytes_ = 0;
+  shard_stats::add(sessions_counter(), -1);
   if (auto handler = std::move(handler_)) handler->on_close(*this, reason);
+  for (const auto& observer : server_.close_handlers) observer(*this, reason);
+}
+
+std::atomic<std::uint64_t>& session_impl::sessions_counter() noexcept {
+  auto& stats = home_.stats();
+  return transport_ == transport_kind::websocket ? stats.websocket_sessions : stats.polling_sessions;
+}
+
+void session_impl::count_in(std::size_t bytes) noexcept {
+  shard_stats::add(home_.stats().messages_in, 1);
+  shard_stats::add(home_.stats().bytes_in, bytes);
 }
 
 }  // namespace sockio::engine::detail

@@ -1,3 +1,7 @@
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "engine_test_util.hpp"
 
 namespace sockio::test {
@@ -31,6 +35,40 @@ TEST(EngineHttp, ParkedGetOutlivesTheRequestTimeout) {
   const auto sid = polling_handshake(c);
   // Parked for the whole ping interval, far longer than http_timeout: still answered.
   EXPECT_EQ(c.get(polling_target(sid), 3s).body, "2");
+}
+
+TEST(EngineHttp, RequestsOutsideThePathGo404WithoutAHandler) {
+  engine_harness h;
+  http_client c(h.port());
+  EXPECT_EQ(c.get("/index.html").status, 404u);
+}
+
+TEST(EngineHttp, HandlerAnswersRequestsOutsideThePath) {
+  std::mutex mutex;
+  std::vector<std::thread> workers;
+  engine::server_options o;
+  o.max_http_buffer_size = 64;
+  o.http_handler = [&](const engine::request_info& req, std::string body, engine::http_responder respond) {
+    // Answered from another thread, as an application doing asynchronous work would.
+    std::lock_guard lock(mutex);
+    workers.emplace_back([req, body = std::move(body), respond = std::move(respond)] {
+      respond({201, {{"content-type", "text/plain"}, {"x-seen", req.method + " " + req.url}}, "got:" + body});
+    });
+  };
+  engine_harness h(o);
+  http_client c(h.port());
+  const auto r = c.post("/api/thing?x=1", "hello");
+  EXPECT_EQ(r.status, 201u);
+  EXPECT_EQ(r.header("x-seen"), "POST /api/thing?x=1");
+  EXPECT_EQ(r.header("content-type"), "text/plain");
+  EXPECT_EQ(r.body, "got:hello");
+  EXPECT_TRUE(r.keep_alive);
+  // The Engine.IO path still works on the same kept-alive connection.
+  EXPECT_EQ(c.get(polling_target()).status, 200u);
+  // Bodies are bounded like polling bodies.
+  EXPECT_EQ(c.post("/api/thing", std::string(65, 'x')).status, 413u);
+  std::lock_guard lock(mutex);
+  for (auto& t : workers) t.join();
 }
 
 }  // namespace

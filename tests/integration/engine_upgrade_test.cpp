@@ -37,6 +37,31 @@ TEST(EngineUpgrade, FullSequenceMovesSessionToWebSocket) {
   EXPECT_EQ(kind, engine::transport_kind::websocket);
 }
 
+TEST(EngineUpgrade, StatsFollowTheTransportAndCloseObserversRun) {
+  engine_harness h;
+  http_client c(h.port());
+  const auto sid = polling_handshake(c);
+  auto stats = h.server().stats();
+  EXPECT_EQ(stats.polling_sessions, 1u);
+  EXPECT_EQ(stats.websocket_sessions, 0u);
+  auto ws = probe(h, c, sid);
+  ws->send_text("5");
+  ASSERT_TRUE(h.wait_for("upgrade " + sid));
+  ws->send_text("4hello");
+  ASSERT_TRUE(ws->read());  // the echo: one message in, one out
+  stats = h.server().stats();
+  EXPECT_EQ(stats.polling_sessions, 0u);
+  EXPECT_EQ(stats.websocket_sessions, 1u);
+  EXPECT_EQ(stats.messages_in, 1u);
+  EXPECT_EQ(stats.bytes_in, 5u);
+  EXPECT_EQ(stats.messages_out, 1u);
+  EXPECT_EQ(stats.bytes_out, 5u);
+  ws->send_text("1");
+  ASSERT_TRUE(h.wait_for("observed close " + sid + " transport close"));
+  stats = h.server().stats();
+  EXPECT_EQ(stats.websocket_sessions, 0u);
+}
+
 TEST(EngineUpgrade, PacketsQueuedDuringUpgradeGoOverWebSocket) {
   engine_harness h;
   http_client c(h.port());

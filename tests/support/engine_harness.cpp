@@ -39,6 +39,9 @@ engine_harness::engine_harness(engine::server_options options) : server_(std::mo
     s->set_handler(std::make_shared<recorder>(*this));
     record("open " + s->id() + " " + std::string(engine::to_string(s->transport())));
   });
+  server_.on_close([this](engine::session& s, std::string_view reason) {
+    record("observed close " + s.id() + " " + std::string(reason));
+  });
   if (auto ec = server_.listen("127.0.0.1", 0)) throw std::runtime_error(ec.message());
   server_.start();
 }

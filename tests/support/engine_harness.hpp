@@ -15,7 +15,8 @@ namespace sockio::test {
 
 /// Starts `engine::server` with `options` on 127.0.0.1 (free port) and records events as
 /// strings: "open <sid> <transport>", "message <sid> <data>", "binary <sid> <size>",
-/// "close <sid> <reason>", "upgrade <sid>", "drain <sid>". By default every message is echoed back.
+/// "close <sid> <reason>", "upgrade <sid>", "drain <sid>", and "observed close <sid> <reason>"
+/// from the server's close observer. By default every message is echoed back.
 class engine_harness {
  public:
   explicit engine_harness(engine::server_options options = {});

@@ -73,6 +73,21 @@ struct request_info {
   std::vector<std::pair<std::string, std::string>> query_params() const;
 };
 
+/// The answer to an HTTP request outside the Engine.IO path (see `server_options::http_handler`).
+struct http_response {
+  unsigned status = 200;
+  /// Header fields, e.g. `{"content-type", "application/json"}`; `Content-Length` is added.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+/// Completes an HTTP request; call it exactly once, from any thread.
+using http_responder = std::function<void(http_response)>;
+
+/// Serves HTTP requests outside the Engine.IO path: receives the request, its body (read
+/// up to `max_http_buffer_size`, else 413) and the responder. Runs on a shard thread.
+using http_handler = std::function<void(const request_info&, std::string body, http_responder)>;
+
 /// Server options; defaults equal npm engine.io 6.6 except `path` (`/engine.io/`).
 struct server_options {
   std::string path = "/engine.io/";
@@ -96,6 +111,9 @@ struct server_options {
   /// Admission hook for handshakes and upgrades: return an error message to refuse
   /// (HTTP 403, `{"code":4,"message":...}`), nullopt to accept. Runs on a shard thread.
   std::function<std::optional<std::string>(const request_info&)> allow_request;
+  /// Answers requests whose path is outside `path` (static files, APIs); without it
+  /// they get 404. WebSocket upgrades outside `path` get 404 either way.
+  engine::http_handler http_handler;
   /// Event loops (shards); 0 means one per hardware thread.
   unsigned threads = 0;
   /// Runs the server on this io_context (as its one shard) instead of its own threads:
@@ -122,6 +140,16 @@ std::string_view to_string(transport_kind t) noexcept;
 using shared_bytes = std::shared_ptr<const std::string>;
 
 class session;
+
+/// Counters of a server, summed over its shards (see `server::stats()`).
+struct server_stats {
+  std::uint64_t polling_sessions = 0;    ///< open sessions on long-polling
+  std::uint64_t websocket_sessions = 0;  ///< open sessions on WebSocket
+  std::uint64_t messages_in = 0;         ///< message packets received
+  std::uint64_t messages_out = 0;        ///< message packets queued for sending
+  std::uint64_t bytes_in = 0;            ///< bytes of received message packets
+  std::uint64_t bytes_out = 0;           ///< bytes of queued message packets
+};
 
 /// Receives a session's events. All calls run on the session's shard thread.
 class session_handler {
@@ -185,8 +213,12 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// Called on the new session's shard for every opened session.
+  /// Called on the new session's shard for every opened session. Handlers added by
+  /// several calls all run, in the order they were added; add them before `start()`.
   void on_connection(std::function<void(const std::shared_ptr<session>&)> handler);
+  /// Called on the session's shard when a session closes, after its own handler, with
+  /// engine.io's reason. Add before `start()`.
+  void on_close(std::function<void(session&, std::string_view reason)> handler);
 
   /// Binds and listens; port 0 picks a free port (see `port()`). Call before `start()`.
   std::error_code listen(std::string_view address, std::uint16_t port);
@@ -209,6 +241,9 @@ class server {
   boost::asio::io_context& context(unsigned index) noexcept;
   /// Number of open sessions (all shards).
   std::size_t session_count() const noexcept;
+  /// Sessions by transport, messages and bytes in and out (relaxed reads; the figures
+  /// of different shards are not one snapshot).
+  server_stats stats() const noexcept;
   /// Polling requests handed from the shard that accepted them to the session's shard.
   std::uint64_t cross_shard_requests() const noexcept;
 

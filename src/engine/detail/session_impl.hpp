@@ -67,6 +67,9 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void complete_upgrade();
   void drop_candidate();
   void finish(std::string_view reason);
+  /// The open-sessions counter of the current transport.
+  std::atomic<std::uint64_t>& sessions_counter() noexcept;
+  void count_in(std::size_t bytes) noexcept;
 
   server_state& server_;
   detail::shard& home_;

@@ -44,6 +44,21 @@ struct session_timer : deadline_node {
   session_impl* owner = nullptr;
 };
 
+/// A shard's counters: written by its own thread only, read by any (relaxed).
+struct shard_stats {
+  std::atomic<std::uint64_t> polling_sessions{0};
+  std::atomic<std::uint64_t> websocket_sessions{0};
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+
+  /// Adds `n` (which may wrap to subtract) to a counter only this shard writes.
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
 /// An `io_context` run by one thread, its sessions, and one timer for all their deadlines.
 class shard {
  public:
@@ -69,6 +84,7 @@ class shard {
     return sessions_;
   }
   std::shared_ptr<session_impl> find(const std::string& sid) const;
+  shard_stats& stats() noexcept { return stats_; }
 
   /// Lets `run()` return once the work runs out: no more guard, no more armed timer.
   void release_work();
@@ -98,6 +114,7 @@ class shard {
   std::atomic<bool> stopped_{false};
   std::array<clock::duration, 4> delays_;
   std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions_;
+  shard_stats stats_;
 };
 
 }  // namespace sockio::engine::detail

@@ -27,6 +27,8 @@ struct http_reply {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=UTF-8";
   std::string body;
+  /// Further header fields (responses of the application's `http_handler`).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 /// Completes a long-polling request; safe to call from any shard (it posts to the
