@@ -376,7 +376,7 @@ class http_connection final : public connection,
     arm(server_.options.http_timeout);  // the body, counted from the end of the header
     const auto& req = parser_->get();
     const auto path = target_path(req.target());
-    if (!path.starts_with(server_.options.path)) {
+    if (!is_engine_path(path)) {
       if (!server_.options.http_handler || websocket::is_upgrade(req)) {
         return write_reply({404, "text/plain; charset=UTF-8", "Not Found"}, true);
       }
@@ -395,6 +395,13 @@ class http_connection final : public connection,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_body(ec);
                      });
+  }
+
+  /// The Engine.IO endpoint is `path` itself (with or without its trailing slash); other
+  /// paths below it (e.g. a client bundle) belong to the application.
+  bool is_engine_path(std::string_view path) const {
+    const std::string_view own = server_.options.path;
+    return path == own || path == own.substr(0, own.size() - 1);
   }
 
   void on_body(beast::error_code ec) {

@@ -1,0 +1,280 @@
+// The gateway's HTTP side: static files, the client bundle, health, metrics and the
+// API for backends (/api/).
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gateway.hpp"
+
+namespace sockio::gateway {
+namespace {
+
+engine::http_response json_response(unsigned status, const json& body) {
+  return {status, {{"content-type", "application/json"}, {"cache-control", "no-store"}}, body.dump() + "\n"};
+}
+
+engine::http_response api_error(unsigned status, std::string message) {
+  return json_response(status, json{{"error", std::move(message)}});
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Percent-decodes a path; nullopt when malformed.
+std::optional<std::string> decode_path(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string_view content_type(const std::filesystem::path& file) {
+  const auto ext = file.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "application/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json" || ext == ".map") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+/// A file under `root` named by a URL path, or nullopt (never outside `root`).
+std::optional<std::filesystem::path> static_file(const std::string& root, std::string_view url_path) {
+  auto decoded = decode_path(url_path);
+  if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
+  std::filesystem::path relative = std::filesystem::path(*decoded).relative_path().lexically_normal();
+  if (relative.empty() || relative == ".") relative = "index.html";
+  for (const auto& part : relative) {
+    if (part == "..") return std::nullopt;
+  }
+  auto full = std::filesystem::path(root) / relative;
+  std::error_code ec;
+  if (std::filesystem::is_directory(full, ec)) full /= "index.html";
+  if (!std::filesystem::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
+std::optional<std::vector<std::string>> string_list(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end()) return std::vector<std::string>{};
+  if (!it->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return std::nullopt;
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+/// Parses an API body: a JSON object with only the `allowed` fields; or the error.
+std::variant<json, std::string> parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
+  json value = json::parse(body, nullptr, false);
+  if (value.is_discarded()) return std::string("body is not valid JSON");
+  if (!value.is_object()) return std::string("body must be a JSON object");
+  for (const auto& [key, v] : value.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) return "unknown field '" + key + "'";
+  }
+  return value;
+}
+
+}  // namespace
+
+void gateway::handle_http(const engine::request_info& req, std::string body, engine::http_responder respond) {
+  const std::string_view url = req.url;
+  const auto path = url.substr(0, url.find('?'));
+  const bool get = req.method == "GET" || req.method == "HEAD";
+
+  if (path == "/healthz" && get) return respond(json_response(200, json{{"status", "ok"}}));
+  if (path == "/readyz" && get) {
+    return respond(draining_ ? json_response(503, json{{"status", "shutting down"}})
+                             : json_response(200, json{{"status", "ready"}}));
+  }
+  if (config_.metrics_enabled && path == config_.metrics_path && get) {
+    return respond({200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, render_metrics()});
+  }
+  if (path.starts_with("/api/")) return handle_api(req, std::string(path), std::move(body), std::move(respond));
+  if (!client_bundle_.empty() && get && path == bundle_path_) {
+    return respond({200,
+                    {{"content-type", "application/javascript; charset=utf-8"}, {"cache-control", "public, max-age=3600"}},
+                    client_bundle_});
+  }
+  if (!config_.static_dir.empty() && get) {
+    if (auto file = static_file(config_.static_dir, path)) {
+      std::ifstream in(*file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      return respond({200, {{"content-type", std::string(content_type(*file))}, {"cache-control", "no-cache"}}, text.str()});
+    }
+  }
+  respond({404, {{"content-type", "text/plain; charset=utf-8"}}, "Not Found\n"});
+}
+
+void gateway::handle_api(const engine::request_info& req, const std::string& path, std::string body,
+                         engine::http_responder respond) {
+  if (config_.api_key.empty()) return respond(api_error(404, "the API is disabled (no api.key)"));
+  const auto auth = req.header("authorization").value_or("");
+  const std::string expected = "Bearer " + config_.api_key;
+  if (auth.size() != expected.size() || CRYPTO_memcmp(auth.data(), expected.data(), expected.size()) != 0) {
+    auto r = api_error(401, "invalid API key");
+    r.headers.emplace_back("www-authenticate", "Bearer");
+    return respond(std::move(r));
+  }
+
+  if (path == "/api/emit") {
+    if (req.method != "POST") return respond(api_error(405, "use POST"));
+    auto parsed = parse_body(body, {"namespace", "rooms", "except", "event", "args"});
+    if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
+    const auto& b = std::get<json>(parsed);
+    const auto nsp_name = b.value("namespace", json("/"));
+    if (!nsp_name.is_string()) return respond(api_error(400, "namespace must be a string"));
+    auto rooms = string_list(b, "rooms");
+    if (!rooms) return respond(api_error(400, "rooms must be a list of strings"));
+    auto except = string_list(b, "except");
+    if (!except) return respond(api_error(400, "except must be a list of strings"));
+    auto event = b.find("event");
+    if (event == b.end() || !event->is_string() || event->get_ref<const std::string&>().empty()) {
+      return respond(api_error(400, "event must be a non-empty string"));
+    }
+    for (std::string_view r : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                               "removeListener"}) {
+      if (*event == r) return respond(api_error(400, "reserved event " + std::string(r)));
+    }
+    const auto args = b.value("args", json::array());
+    if (!args.is_array()) return respond(api_error(400, "args must be a list"));
+    const auto& name = nsp_name.get_ref<const std::string&>();
+    if (!matches_any(config_.namespaces, name) && name != "/") return respond(api_error(400, "unknown namespace " + name));
+
+    std::int64_t recipients = 0;
+    if (auto* nsp = find_namespace(name)) {
+      if (rooms->empty()) {
+        recipients = metrics_.sockets.values()[name];
+      } else {
+        for (const auto& r : *rooms) recipients += room_size(name, r);
+      }
+      auto op = nsp->to(*rooms);
+      if (!except->empty()) op = op.except(*except);
+      op.emit_args(event->get_ref<const std::string&>(), args);
+    }
+    metrics_.broadcast_recipients.observe(static_cast<double>(recipients));
+    return respond(json_response(200, json{{"ok", true}}));
+  }
+
+  if (path == "/api/disconnect") {
+    if (req.method != "POST") return respond(api_error(405, "use POST"));
+    auto parsed = parse_body(body, {"namespace", "rooms", "close"});
+    if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
+    const auto& b = std::get<json>(parsed);
+    const auto nsp_name = b.value("namespace", json("/"));
+    if (!nsp_name.is_string()) return respond(api_error(400, "namespace must be a string"));
+    auto rooms = string_list(b, "rooms");
+    if (!rooms) return respond(api_error(400, "rooms must be a list of strings"));
+    const auto close = b.value("close", json(false));
+    if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
+    auto* nsp = find_namespace(nsp_name.get_ref<const std::string&>());
+    if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
+    nsp->to(*rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
+      for (const auto& s : sockets) s.disconnect(close);
+      respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
+    });
+    return;
+  }
+
+  constexpr std::string_view rooms_prefix = "/api/rooms/";
+  if (path.starts_with(rooms_prefix) && path.size() > rooms_prefix.size()) {
+    if (req.method != "GET") return respond(api_error(405, "use GET"));
+    auto room = decode_path(std::string_view(path).substr(rooms_prefix.size()));
+    if (!room || room->empty()) return respond(api_error(400, "invalid room"));
+    const auto nsp_name = req.query("namespace").value_or("/");
+    json result{{"namespace", nsp_name}, {"room", *room}, {"presence", presence_enabled(*room)}};
+    auto* nsp = find_namespace(nsp_name);
+    if (!nsp) {
+      result["count"] = 0;
+      result["members"] = json::array();
+      return respond(json_response(200, result));
+    }
+    nsp->in(*room).fetch_sockets([respond, result](std::vector<sio::remote_socket> sockets) mutable {
+      json members = json::array();
+      for (const auto& s : sockets) members.push_back(member_of(s.id, s.data));
+      result["count"] = members.size();
+      result["members"] = std::move(members);
+      respond(json_response(200, result));
+    });
+    return;
+  }
+  respond(api_error(404, "unknown endpoint " + path));
+}
+
+std::string gateway::render_metrics() {
+  std::string out;
+  const auto stats = server_->engine().stats();
+  const auto line = [&out](const std::string& text) { out += text + "\n"; };
+  const auto label = [](std::string value) {
+    std::string escaped;
+    for (const char c : value) {
+      if (c == '\\' || c == '"') escaped += '\\';
+      if (c == '\n') {
+        escaped += "\\n";
+        continue;
+      }
+      escaped += c;
+    }
+    return escaped;
+  };
+  const auto family = [&](const std::string& name, const char* type, const char* help) {
+    line("# HELP " + name + " " + help);
+    line("# TYPE " + name + " " + type);
+  };
+  const auto by_label = [&](const std::string& name, const char* type, const char* help, const char* key,
+                            const labeled_counter& counter) {
+    family(name, type, help);
+    for (const auto& [value, n] : counter.values()) {
+      line(name + "{" + key + "=\"" + label(value) + "\"} " + std::to_string(n));
+    }
+  };
+
+  family("sockio_connections", "gauge", "Open Engine.IO connections by transport.");
+  line("sockio_connections{transport=\"polling\"} " + std::to_string(stats.polling_sessions));
+  line("sockio_connections{transport=\"websocket\"} " + std::to_string(stats.websocket_sessions));
+  by_label("sockio_sockets", "gauge", "Connected sockets by namespace.", "namespace", metrics_.sockets);
+  family("sockio_rooms", "gauge", "Rooms with members (sockets' own rooms excluded).");
+  line("sockio_rooms " + std::to_string(metrics_.rooms.load()));
+  family("sockio_events_received_total", "counter", "Socket.IO events received from clients.");
+  line("sockio_events_received_total " + std::to_string(metrics_.events_received.load()));
+  family("sockio_messages_total", "counter", "Engine.IO messages by direction.");
+  line("sockio_messages_total{direction=\"in\"} " + std::to_string(stats.messages_in));
+  line("sockio_messages_total{direction=\"out\"} " + std::to_string(stats.messages_out));
+  family("sockio_bytes_total", "counter", "Bytes of Engine.IO messages by direction.");
+  line("sockio_bytes_total{direction=\"in\"} " + std::to_string(stats.bytes_in));
+  line("sockio_bytes_total{direction=\"out\"} " + std::to_string(stats.bytes_out));
+  by_label("sockio_handshake_failures_total", "counter", "Refused connections and sockets by reason.", "reason",
+           metrics_.handshake_failures);
+  by_label("sockio_disconnects_total", "counter", "Socket disconnections by reason.", "reason", metrics_.disconnects);
+  by_label("sockio_dropped_events_total", "counter", "Events dropped by the gateway by reason.", "reason",
+           metrics_.dropped_events);
+  family("sockio_ack_duration_seconds", "histogram", "Time from a client's event to the gateway's acknowledgement.");
+  metrics_.ack_seconds.render(out, "sockio_ack_duration_seconds");
+  family("sockio_broadcast_recipients", "histogram", "Recipients of each publish and API emit.");
+  metrics_.broadcast_recipients.render(out, "sockio_broadcast_recipients");
+  return out;
+}
+
+}  // namespace sockio::gateway
