@@ -191,6 +191,8 @@
     const payload = { room, name: state.name, text, ts: Date.now() };
     const entry = addEntry(room, { kind: "message", name: state.name, text, ts: payload.ts, own: true, pending: true });
     el.messageInput.value = "";
+    // The message clears "x is typing…" at the others, so the next keystroke must announce typing again.
+    state.lastTyping = { room: null, at: 0 };
     const res = await call("publish", room, "chat:message", payload);
     entry.pending = false;
     if (!res.ok) notice(`Message not delivered: ${(entry.failed = errText(res))}`, "error");

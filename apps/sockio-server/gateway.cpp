@@ -84,6 +84,7 @@ sio::server_options server_options_of(const config& c) {
   e.threads = static_cast<unsigned>(c.threads);
   e.http_timeout = std::chrono::milliseconds(c.limits_http_timeout_ms);
   e.stop_timeout = std::chrono::milliseconds(c.shutdown_timeout_ms);
+  if (c.tls()) e.tls = engine::tls_options{c.tls_cert, c.tls_key};
   o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
   return o;
 }

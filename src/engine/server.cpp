@@ -7,10 +7,12 @@
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -29,6 +31,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
+using tls_stream = net::ssl::stream<tcp::socket>;
 
 std::string_view to_string(transport_kind t) noexcept {
   return t == transport_kind::websocket ? "websocket" : "polling";
@@ -64,9 +67,16 @@ std::string json_quote(std::string_view text) {
   return out + "\"";
 }
 
+/// Connections are written once for both kinds of stream: plain TCP and TLS over TCP.
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+tcp::socket& lowest(tcp::socket& s) { return s; }
+tcp::socket& lowest(tls_stream& s) { return s.next_layer(); }
+
 template <class Fields>
-request_info make_request_info(const http::request_header<Fields>& req, const tcp::socket& socket) {
+request_info make_request_info(const http::request_header<Fields>& req, const tcp::socket& socket, bool secure) {
   request_info info;
+  info.secure = secure;
   info.method = std::string(req.method_string());
   info.url = std::string(req.target());
   for (const auto& field : req) {
@@ -131,26 +141,28 @@ void apply_cors(const cors_options& cors, const http::request_header<Fields>& re
 
 // ---------------------------------------------------------------------------------------
 /// A WebSocket connection: the transport of a session opened over WebSocket or upgraded.
+template <class Stream>
 class ws_connection final : public ws_transport,
                             public connection,
-                            public std::enable_shared_from_this<ws_connection> {
+                            public std::enable_shared_from_this<ws_connection<Stream>> {
  public:
   using request = http::request<http::string_body>;
+  using std::enable_shared_from_this<ws_connection<Stream>>::shared_from_this;
 
-  ws_connection(server_state& server, shard& home, tcp::socket socket)
-      : server_(server), home_(home), ws_(std::move(socket)) {}
+  ws_connection(server_state& server, shard& home, Stream stream)
+      : server_(server), home_(home), ws_(std::move(stream)) {}
   ~ws_connection() override { home_.remove_connection(this); }
 
   void stop() override { close(); }
 
   void abort() override {
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    lowest(ws_.next_layer()).close(ignored);
   }
 
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
-    auto info = make_request_info(req, ws_.next_layer());
+    auto info = make_request_info(req, lowest(ws_.next_layer()), is_tls<Stream>);
     do_accept(std::move(req), [this, info = std::move(info)]() mutable {
       auto sid = server_.make_sid(home_.index());
       auto s = std::make_shared<session_impl>(server_, home_, sid, std::move(info));
@@ -237,8 +249,8 @@ class ws_connection final : public ws_transport,
     http::async_write(ws_.next_layer(), error_response_,
                       [self = shared_from_this()](beast::error_code, std::size_t) {
                         beast::error_code ignored;
-                        self->ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-                        self->ws_.next_layer().close(ignored);
+                        lowest(self->ws_.next_layer()).shutdown(tcp::socket::shutdown_both, ignored);
+                        lowest(self->ws_.next_layer()).close(ignored);
                       });
   }
 
@@ -311,7 +323,7 @@ class ws_connection final : public ws_transport,
 
   server_state& server_;
   shard& home_;
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   request accept_request_;
   http::response<http::string_body> error_response_;
@@ -327,17 +339,28 @@ class ws_connection final : public ws_transport,
 // ---------------------------------------------------------------------------------------
 /// One accepted TCP connection speaking HTTP/1.1: long-polling requests (kept alive) or
 /// the WebSocket handshake, after which a `ws_connection` takes the socket over.
+template <class Stream>
 class http_connection final : public connection,
-                              public std::enable_shared_from_this<http_connection> {
+                              public std::enable_shared_from_this<http_connection<Stream>> {
  public:
-  http_connection(server_state& server, shard& home, tcp::socket socket)
-      : server_(server), home_(home), socket_(std::move(socket)), deadline_(socket_.get_executor()) {}
+  using std::enable_shared_from_this<http_connection<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<http_connection<Stream>>::weak_from_this;
+
+  http_connection(server_state& server, shard& home, Stream stream)
+      : server_(server), home_(home), stream_(std::move(stream)), deadline_(stream_.get_executor()) {}
   ~http_connection() override { home_.remove_connection(this); }
 
   void start() {
     home_.add_connection(shared_from_this());
     arm(server_.options.http_timeout);
-    do_read_header();
+    if constexpr (is_tls<Stream>) {
+      stream_.async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->shutdown();
+        self->do_read_header();
+      });
+    } else {
+      do_read_header();
+    }
   }
 
   /// Idle connections close now; one with a request under way closes after its reply.
@@ -347,7 +370,7 @@ class http_connection final : public connection,
 
   void abort() override {
     beast::error_code ignored;
-    socket_.close(ignored);
+    lowest(stream_).close(ignored);
   }
 
  private:
@@ -355,7 +378,7 @@ class http_connection final : public connection,
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     parser_->body_limit(boost::none);  // checked against the option once the header is in
-    http::async_read_header(socket_, buffer_, *parser_,
+    http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_header(ec);
                             });
@@ -391,7 +414,7 @@ class http_connection final : public connection,
     const auto limit = server_.options.max_http_buffer_size;
     if (auto length = parser_->content_length(); length && *length > limit) return too_large();
     parser_->body_limit(limit);
-    http::async_read(socket_, buffer_, *parser_,
+    http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_body(ec);
                      });
@@ -416,7 +439,7 @@ class http_connection final : public connection,
   void handle_app_request() {
     auto& req = parser_->get();
     server_.options.http_handler(
-        make_request_info(req, socket_), std::move(req.body()),
+        make_request_info(req, lowest(stream_), is_tls<Stream>), std::move(req.body()),
         [reply = make_reply_fn()](http_response r) {
           reply(http_reply{r.status, "", std::move(r.body), std::move(r.headers)});
         });
@@ -459,7 +482,7 @@ class http_connection final : public connection,
   std::optional<http_reply> admit() {
     const auto& req = parser_->get();
     if (server_.options.allow_request) {
-      if (auto message = server_.options.allow_request(make_request_info(req, socket_))) {
+      if (auto message = server_.options.allow_request(make_request_info(req, lowest(stream_), is_tls<Stream>))) {
         return error_reply(errc::forbidden, *message);
       }
     }
@@ -470,7 +493,7 @@ class http_connection final : public connection,
   void handshake() {
     auto sid = server_.make_sid(home_.index());
     auto s = std::make_shared<session_impl>(server_, home_, sid,
-                                            make_request_info(parser_->get(), socket_));
+                                            make_request_info(parser_->get(), lowest(stream_), is_tls<Stream>));
     home_.sessions().emplace(sid, s);
     if (const auto& cookie = server_.options.cookie) {
       set_cookie_ = cookie->name + "=" + sid + "; Path=" + cookie->path;
@@ -510,11 +533,11 @@ class http_connection final : public connection,
   /// While a GET is parked, notices the client going away (engine.io: "poll connection
   /// closed prematurely") so the session does not wait for the ping timeout.
   void watch_for_close(std::uint64_t id) {
-    socket_.async_wait(tcp::socket::wait_read,
+    lowest(stream_).async_wait(tcp::socket::wait_read,
                        [self = shared_from_this(), id](beast::error_code ec) {
                          if (ec || self->request_id_ != id) return;
                          beast::error_code e;
-                         if (self->socket_.available(e) > 0 && !e) return;  // pipelined data
+                         if (lowest(self->stream_).available(e) > 0 && !e) return;  // pipelined data
                          self->request_id_ = 0;
                          net::post(self->server_.shards[self->poll_shard_]->context(),
                                    [&server = self->server_, j = self->poll_shard_,
@@ -529,7 +552,7 @@ class http_connection final : public connection,
 
   reply_fn make_reply_fn() {
     return [self = shared_from_this()](http_reply r) {
-      net::post(self->socket_.get_executor(),
+      net::post(self->stream_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->write_reply(std::move(r)); });
     };
   }
@@ -538,7 +561,7 @@ class http_connection final : public connection,
     if (request_id_ != 0) {
       request_id_ = 0;
       beast::error_code ignored;
-      socket_.cancel(ignored);  // ends watch_for_close
+      lowest(stream_).cancel(ignored);  // ends watch_for_close
     }
     const auto& req = parser_->get();
     response_ = {};
@@ -551,7 +574,7 @@ class http_connection final : public connection,
     response_.body() = std::move(r.body);
     response_.keep_alive(req.keep_alive() && !close);
     response_.prepare_payload();
-    http::async_write(socket_, response_,
+    http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_write(ec);
                       });
@@ -579,47 +602,96 @@ class http_connection final : public connection,
     auto sid = find_query(req.target(), "sid");
     if (!sid) {
       if (auto refused = admit()) return write_reply(std::move(*refused), true);
-      auto ws = std::make_shared<ws_connection>(server_, home_, std::move(socket_));
+      auto ws = std::make_shared<ws_connection<Stream>>(server_, home_, std::move(stream_));
       return ws->accept_direct(parser_->release());
     }
     const int j = server_.shard_of(*sid);
     if (j < 0) return write_reply(error_reply(errc::unknown_sid), true);
     if (static_cast<unsigned>(j) == home_.index()) {
-      auto ws = std::make_shared<ws_connection>(server_, home_, std::move(socket_));
+      auto ws = std::make_shared<ws_connection<Stream>>(server_, home_, std::move(stream_));
       return ws->accept_upgrade(*sid, parser_->release());
     }
     // The session lives on another shard: move the socket there, so that the
     // WebSocket transport and its session share one thread.
-    beast::error_code ec;
-    const auto protocol = socket_.local_endpoint(ec).protocol();
-    const auto fd = ec ? -1 : socket_.release(ec);
-    if (ec) return shutdown();
     server_.cross_shard_requests.fetch_add(1, std::memory_order_relaxed);
     auto& target = *server_.shards[j];
-    net::post(target.context(), [&server = server_, &target, protocol, fd, sid = std::move(*sid),
+    auto moved = release_stream();
+    if (!moved) return shutdown();
+    net::post(target.context(), [&server = server_, &target, moved = std::move(*moved), sid = std::move(*sid),
                                  req = parser_->release()]() mutable {
-      tcp::socket socket(target.context());
-      beast::error_code ec;
-      socket.assign(protocol, fd, ec);
-      if (ec) {
-        ::close(fd);
-        return;
-      }
-      auto ws = std::make_shared<ws_connection>(server, target, std::move(socket));
+      auto stream = moved.attach(target.context());
+      if (!stream) return;
+      auto ws = std::make_shared<ws_connection<Stream>>(server, target, std::move(*stream));
       ws->accept_upgrade(sid, std::move(req));
     });
+  }
+
+  /// A stream detached from this shard's event loop: the socket's descriptor and, with
+  /// TLS, the SSL session (its state carries over; no TLS data is pending between the
+  /// upgrade request and the answer).
+  struct detached_stream {
+    tcp::socket::protocol_type protocol;
+    int fd;
+    SSL* ssl = nullptr;
+
+    detached_stream(tcp::socket::protocol_type p, int f, SSL* s) : protocol(p), fd(f), ssl(s) {}
+    detached_stream(detached_stream&& other) noexcept
+        : protocol(other.protocol), fd(std::exchange(other.fd, -1)), ssl(std::exchange(other.ssl, nullptr)) {}
+    detached_stream& operator=(detached_stream&&) = delete;
+    ~detached_stream() {
+      if (fd >= 0) ::close(fd);
+      if (ssl) SSL_free(ssl);
+    }
+
+    /// The stream on `context`'s loop, or nullopt.
+    std::optional<Stream> attach(net::io_context& context) {
+      tcp::socket socket(context);
+      beast::error_code ec;
+      socket.assign(protocol, fd, ec);
+      if (ec) return std::nullopt;
+      fd = -1;
+      if constexpr (is_tls<Stream>) {
+        return Stream(std::move(socket), std::exchange(ssl, nullptr));
+      } else {
+        return Stream(std::move(socket));
+      }
+    }
+  };
+
+  std::optional<detached_stream> release_stream() {
+    beast::error_code ec;
+    auto& socket = lowest(stream_);
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) return std::nullopt;
+    if constexpr (is_tls<Stream>) {
+      // The SSL object outlives this stream (one more reference); the stream, and with it
+      // its half of the BIO pair, is destroyed here, on its own thread.
+      Stream old(std::move(stream_));
+      SSL* ssl = old.native_handle();
+      SSL_up_ref(ssl);
+      const int fd = old.next_layer().release(ec);
+      if (ec) {
+        SSL_free(ssl);
+        return std::nullopt;
+      }
+      return detached_stream(protocol, fd, ssl);
+    } else {
+      const int fd = socket.release(ec);
+      if (ec) return std::nullopt;
+      return detached_stream(protocol, fd, nullptr);
+    }
   }
 
   void shutdown() {
     beast::error_code ignored;
     deadline_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
+    lowest(stream_).close(ignored);
   }
 
   server_state& server_;
   shard& home_;
-  tcp::socket socket_;
+  Stream stream_;
   net::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -698,6 +770,18 @@ class server::impl {
 
   std::error_code listen(std::string_view address, std::uint16_t port) {
     boost::system::error_code ec;
+    if (const auto& tls = state_.options.tls) {
+      tls_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+      tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                        net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                        net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+      tls_->use_certificate_chain_file(tls->certificate_chain_file, ec);
+      if (!ec) tls_->use_private_key_file(tls->private_key_file, net::ssl::context::pem, ec);
+      if (ec) {
+        tls_.reset();
+        return ec;
+      }
+    }
     const auto addr = net::ip::make_address(address, ec);
     if (ec) return ec;
     const tcp::endpoint endpoint(addr, port);
@@ -895,12 +979,19 @@ class server::impl {
       }
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      auto connection = std::make_shared<detail::http_connection>(state_, target, std::move(socket));
-      net::post(target.context(), [connection] { connection->start(); });
+      if (tls_) {
+        auto connection = std::make_shared<detail::http_connection<tls_stream>>(
+            state_, target, tls_stream(std::move(socket), *tls_));
+        net::post(target.context(), [connection] { connection->start(); });
+      } else {
+        auto connection = std::make_shared<detail::http_connection<tcp::socket>>(state_, target, std::move(socket));
+        net::post(target.context(), [connection] { connection->start(); });
+      }
       do_accept();
     });
   }
 
+  std::unique_ptr<net::ssl::context> tls_;  // set by listen() when options.tls is
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> retry_timer_;
   std::vector<std::thread> threads_;

@@ -73,6 +73,14 @@ struct request_info {
   std::vector<std::pair<std::string, std::string>> query_params() const;
 };
 
+/// TLS for https and wss (OpenSSL; TLS 1.2 and later).
+struct tls_options {
+  /// PEM file with the certificate, then any intermediate certificates.
+  std::string certificate_chain_file;
+  /// PEM file with the private key.
+  std::string private_key_file;
+};
+
 /// The answer to an HTTP request outside the Engine.IO path (see `server_options::http_handler`).
 struct http_response {
   unsigned status = 200;
@@ -114,6 +122,8 @@ struct server_options {
   /// Answers requests whose path is outside `path` (static files, APIs); without it
   /// they get 404. WebSocket upgrades outside `path` get 404 either way.
   engine::http_handler http_handler;
+  /// Serves https/wss instead of http/ws when set; the files are read by `listen()`.
+  std::optional<tls_options> tls;
   /// Event loops (shards); 0 means one per hardware thread.
   unsigned threads = 0;
   /// Runs the server on this io_context (as its one shard) instead of its own threads:
