@@ -119,14 +119,17 @@ std::vector<std::string> patterns(const json& acl, const char* what, const std::
   return out;
 }
 
-/// A printable name of about 32 bytes (cut between UTF-8 sequences), or "".
+/// A printable name of at most 32 bytes (cut between UTF-8 sequences), or "".
 std::string clean_name(const json& value) {
   if (!value.is_string()) return {};
+  const auto& text = value.get_ref<const std::string&>();
   std::string name;
-  for (const char c : value.get_ref<const std::string&>()) {
-    const auto u = static_cast<unsigned char>(c);
-    if (name.size() >= 32 && (u & 0xC0) != 0x80) break;
-    if (u >= 0x20 && u != 0x7f) name += c;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (name.size() + length > 32) break;
+    if (lead >= 0x20 && lead != 0x7f) name.append(text, i, length);
+    i += length;
   }
   return name;
 }

@@ -25,7 +25,8 @@ class json_formatter final : public spdlog::formatter {
     std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                   utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
     const nlohmann::json line{{"time", stamp},
-                              {"level", spdlog::level::to_string_view(msg.level)},
+                              {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
+                                                    spdlog::level::to_string_view(msg.level).size())},
                               {"msg", std::string(msg.payload.data(), msg.payload.size())}};
     const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(text.data(), text.data() + text.size());

@@ -481,6 +481,7 @@ class http_connection final : public connection,
   /// allow_request and the protocol version of a handshake; an error reply if refused.
   std::optional<http_reply> admit() {
     const auto& req = parser_->get();
+    if (server_.stopping) return error_reply(errc::forbidden, "server shutting down");
     if (server_.options.allow_request) {
       if (auto message = server_.options.allow_request(make_request_info(req, lowest(stream_), is_tls<Stream>))) {
         return error_reply(errc::forbidden, *message);
@@ -764,6 +765,7 @@ class server::impl {
     for (auto& s : state_.shards) s->sessions().clear();
     acceptor_.reset();
     retry_timer_.reset();
+    drain_timer_.reset();
     for (auto& s : state_.shards) s->shutdown_context();
     state_.shards.clear();
   }
@@ -838,6 +840,7 @@ class server::impl {
         return;
       }
       stopped_ = true;
+      state_.stopping = true;  // before running() turns false: handshakes are refused from here
       // From one of our own loops (a handler), the stop cannot wait for that loop or join
       // its thread: it runs on a thread of its own, joined by the destructor.
       if (!state_.options.context && on_shard_thread()) {
@@ -860,14 +863,20 @@ class server::impl {
     if (state_.options.context) return stop_external();
     // Each shard closes its sessions (close packets and frames are queued) and its idle
     // connections; then the loops run until that work is done, or stop_timeout passes.
+    // The listener stays open while sessions drain, so that a polling client's next GET
+    // can still come in and collect its close packet; handshakes are refused meanwhile.
+    const bool drain_first = !threads_.empty();
+    if (drain_first) net::post(state_.shards[0]->context(), [this] { watch_drain(); });
     for (auto& s : state_.shards) {
-      auto close_all = [this, &shard = *s] { close_shard(shard); };
+      auto close_all = [this, &shard = *s, drain_first] { close_shard(shard, drain_first); };
       if (threads_.empty()) {
         close_all();
       } else {
         net::post(s->context(), std::move(close_all));
       }
-      s->release_work();
+      // Draining, the loops keep their work until watch_drain() is done: a loop that ran
+      // out of work would not serve the connections the listener still hands it.
+      if (!drain_first) s->release_work();
     }
     if (threads_.empty()) {
       // Never started: run the loops here until the work is done.
@@ -893,20 +902,50 @@ class server::impl {
   std::uint16_t port_ = 0;
 
  private:
-  /// On the shard's thread: no more accepting, every session closed (close packets and
-  /// frames queued), then idle connections closed.
-  void close_shard(detail::shard& shard) {
+  /// On the shard's thread: every session closed (close packets and frames queued);
+  /// unless `drain_first`, also no more accepting and idle connections closed.
+  void close_shard(detail::shard& shard, bool drain_first) {
+    std::vector<std::shared_ptr<detail::session_impl>> sessions;
+    for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
+    for (auto& session : sessions) {
+      // Draining, a polling session keeps its close packet for the client's next GET.
+      if (drain_first) {
+        session->close();
+      } else {
+        session->shutdown();
+      }
+    }
+    if (!drain_first) {
+      // Let replies posted by the sessions above go out before idle connections close.
+      net::post(shard.context(), [this, &shard] { close_connections(shard); });
+    }
+  }
+
+  /// On the shard's thread: stops accepting (shard 0) and closes idle connections.
+  void close_connections(detail::shard& shard) {
     if (shard.index() == 0 && acceptor_) {
       boost::system::error_code ignored;
       acceptor_->close(ignored);
       if (retry_timer_) retry_timer_->cancel();
     }
-    std::vector<std::shared_ptr<detail::session_impl>> sessions;
-    for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
-    for (auto& session : sessions) session->shutdown();
-    // Let replies posted by the sessions above go out before idle connections close.
-    net::post(shard.context(), [&shard] {
-      for (auto& c : shard.connections()) c->stop();
+    for (auto& c : shard.connections()) c->stop();
+  }
+
+  /// On shard 0 while stopping: once no session is left, closes the listener and every
+  /// shard's idle connections, so that the loops run out of work.
+  void watch_drain() {
+    if (state_.session_count.load() == 0) {
+      for (auto& s : state_.shards) {
+        net::post(s->context(), [this, &shard = *s] {
+          close_connections(shard);
+          shard.release_work();
+        });
+      }
+      return;
+    }
+    drain_timer_.emplace(state_.shards[0]->context(), std::chrono::milliseconds(10));
+    drain_timer_->async_wait([this](boost::system::error_code ec) {
+      if (!ec) watch_drain();
     });
   }
 
@@ -926,7 +965,7 @@ class server::impl {
     auto& shard = *state_.shards[0];
     if (shard.context().get_executor().running_in_this_thread()) {
       // Cannot wait for our own loop: start closing and let the loop wind down.
-      close_shard(shard);
+      close_shard(shard, false);
       shard.release_work();
       finish_stop();
       return;
@@ -941,7 +980,7 @@ class server::impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     };
-    run_and_wait(shard, [&] { close_shard(shard); }, limit);
+    run_and_wait(shard, [&] { close_shard(shard, false); }, limit);
     wait_drained(limit);
     if (!drained()) {
       run_and_wait(shard, [&] {
@@ -994,6 +1033,7 @@ class server::impl {
   std::unique_ptr<net::ssl::context> tls_;  // set by listen() when options.tls is
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> retry_timer_;
+  std::optional<net::steady_timer> drain_timer_;  // watch_drain(), while stopping
   std::vector<std::thread> threads_;
   std::thread stopper_;
   std::vector<std::future<void>> finished_;

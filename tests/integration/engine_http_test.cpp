@@ -1,3 +1,4 @@
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -69,6 +70,27 @@ TEST(EngineHttp, HandlerAnswersRequestsOutsideThePath) {
   EXPECT_EQ(c.post("/api/thing", std::string(65, 'x')).status, 413u);
   std::lock_guard lock(mutex);
   for (auto& t : workers) t.join();
+}
+
+TEST(EngineHttp, StopLetsPollingClientsCollectTheirClosePacket) {
+  engine::server_options o;
+  o.stop_timeout = 5s;
+  engine_harness h(o);
+  std::string sid;
+  {
+    http_client c(h.port());
+    sid = polling_handshake(c);
+  }
+  auto stopping = std::async(std::launch::async, [&] { h.server().stop(); });
+  while (h.server().running()) std::this_thread::yield();
+  // Draining: the listener still takes the client's next GET, on a new connection, and
+  // answers it with the close packet; new handshakes are refused meanwhile.
+  // (Each connection closes after one answer while the server stops.)
+  EXPECT_EQ(http_client(h.port()).get(polling_target()).status, 403u);
+  EXPECT_EQ(http_client(h.port()).get(polling_target(sid)).body, "1");
+  // The last session gone, the stop ends without waiting for stop_timeout.
+  EXPECT_EQ(stopping.wait_for(2s), std::future_status::ready);
+  EXPECT_TRUE(h.wait_for("close " + sid + " forced close"));
 }
 
 }  // namespace

@@ -12,19 +12,37 @@ import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout } from 
 
 export const GATEWAY = fixturePathFromEnv("SOCKIO_GATEWAY", "sockio-server");
 
-// Bounded window in which an event that must NOT arrive is watched for (used only
-// where no later "marker" event can prove the absence).
-export const NEGATIVE_WINDOW_MS = 300;
-
 // ---------------------------------------------------------------------------
 // Processes
 
+// Clean-ups to run before a test's gateways stop (its clients' close), by test.
+// node:test runs a test's after hooks in registration order, so a gateway started
+// before its clients would otherwise be stopped while they are still connected.
+const closers = new WeakMap();
+
+// Registers `fn` (closing a client) to run at the end of `t`, before its gateways stop.
+export function onClose(t, fn) {
+  if (!closers.has(t)) closers.set(t, []);
+  closers.get(t).push(fn);
+  t.after(fn); // in case no gateway of this test runs the list
+}
+
+function closeAll(t) {
+  for (const fn of closers.get(t) ?? []) fn();
+}
+
 // Starts the gateway on 127.0.0.1 (port 0 unless `port` is given) with `args`;
-// its stop (by its own pid) is registered on `t`. Resolves once it listens.
+// its stop (by its own pid) is registered on `t`, after closing the test's
+// clients. Resolves once it listens. Unless `args` set it, the shutdown timeout is
+// 1 s, which bounds the teardown of a gateway that still has requests under way.
 export async function startGateway(t, args = [], { port = 0 } = {}) {
-  const fixture = spawnFixture(GATEWAY, ["--port", String(port), "--host", "127.0.0.1", ...args]);
+  const extra = args.includes("--shutdown-timeout-ms") ? [] : ["--shutdown-timeout-ms", "1000"];
+  const fixture = spawnFixture(GATEWAY, ["--port", String(port), "--host", "127.0.0.1", ...extra, ...args]);
   watchStdout(fixture);
-  t.after(() => fixture.stop());
+  t.after(() => {
+    closeAll(t);
+    return fixture.stop();
+  });
   await fixture.listening();
   return fixture;
 }
@@ -57,10 +75,12 @@ export function waitForLog(fixture, regex, ms = EVENT_TIMEOUT_MS) {
 }
 
 // Runs the gateway to completion (config checks): resolves with { code, signal,
-// stdout, stderr }. A process still running after `ms` is killed (by its pid) and
-// the wait fails.
+// stdout, stderr }. "--port 0 --host 127.0.0.1" come first unless `args` name a port
+// (flags win over a --config file, which is read first). A process still running
+// after `ms` is killed (by its pid) and the wait fails.
 export async function runGateway(t, args, ms = 5000) {
-  const proc = spawn(GATEWAY, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const listen = args.includes("--port") ? [] : ["--port", "0", "--host", "127.0.0.1"];
+  const proc = spawn(GATEWAY, [...listen, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   proc.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
@@ -166,7 +186,7 @@ export class Recorder {
 // test, with a recorder of its events.
 export function client(t, url, opts = {}) {
   const socket = io(url, { forceNew: true, reconnection: false, ...opts });
-  t.after(() => socket.close());
+  onClose(t, () => socket.close());
   return { socket, rec: new Recorder(socket) };
 }
 
@@ -229,8 +249,8 @@ export async function pollingHandshake(port, opts = {}) {
   return { ...res, sid: match ? JSON.parse(match[1]).sid : undefined };
 }
 
-// fetch with a bound.
-export function get(url, init = {}) {
+// fetch, bounded (a hung response fails the test).
+export function boundedFetch(url, init = {}) {
   return withTimeout(fetch(url, { ...init, signal: AbortSignal.timeout(EVENT_TIMEOUT_MS) }), EVENT_TIMEOUT_MS + 500, `${init.method ?? "GET"} ${url}`);
 }
 
@@ -278,7 +298,7 @@ export function parseMetrics(text) {
 }
 
 export async function scrape(fixture) {
-  const res = await get(`${fixture.url}/metrics`);
+  const res = await boundedFetch(`${fixture.url}/metrics`);
   assertOk(res.status === 200, `GET /metrics: ${res.status}`);
   return { contentType: res.headers.get("content-type"), metrics: parseMetrics(await res.text()) };
 }

@@ -30,7 +30,17 @@ class recorder final : public engine::session_handler {
 
 }  // namespace
 
-engine_harness::engine_harness(engine::server_options options) : server_(std::move(options)) {
+namespace {
+
+/// Test clients are abandoned, not polling: a stop need not wait long for them.
+engine::server_options with_defaults(engine::server_options o) {
+  if (o.stop_timeout == engine::server_options{}.stop_timeout) o.stop_timeout = std::chrono::milliseconds(200);
+  return o;
+}
+
+}  // namespace
+
+engine_harness::engine_harness(engine::server_options options) : server_(with_defaults(std::move(options))) {
   server_.on_connection([this](const std::shared_ptr<engine::session>& s) {
     {
       std::lock_guard lock(mutex_);
