@@ -45,15 +45,6 @@ bool looks_like_socket_id(std::string_view room) {
 
 json error_reply(std::string message) { return json{{"error", std::move(message)}}; }
 
-/// What a socket may do, kept with its handlers (one shard: no locking).
-struct socket_context {
-  std::vector<std::string> join;
-  std::vector<std::string> publish;
-  double tokens = 0;
-  clock::time_point refilled = clock::now();
-  std::int64_t dropped_in_a_row = 0;
-};
-
 std::vector<std::string> strings(const json& value) {
   std::vector<std::string> out;
   if (value.is_array()) {
@@ -90,6 +81,15 @@ sio::server_options server_options_of(const config& c) {
 }
 
 }  // namespace
+
+/// What a socket may do and its rate limit, kept with its handlers (one shard: no locking).
+struct socket_context {
+  std::vector<std::string> join;
+  std::vector<std::string> publish;
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+  std::int64_t dropped_in_a_row = 0;
+};
 
 json member_of(const std::string& sid, const json& data) {
   return json{{"sid", sid}, {"user", data.value("user", json(nullptr))}, {"name", data.value("name", "")}};
@@ -217,7 +217,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
                s->transport());
 
   sio::socket* raw = s.get();  // the handlers belong to the socket: it outlives them
-  add_rate_limit(s);
+  add_rate_limit(s, context);
   const auto timed = [this](auto handler) {
     return [this, handler](json args, sio::ack_fn ack) {
       const auto start = clock::now();
@@ -237,11 +237,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
       return ack.reply(error_reply("too many rooms"));
     }
     raw->join(*room);
-    if (presence_enabled(*room)) {
-      auto member = member_of(raw->id(), raw->data());
-      member["room"] = *room;
-      raw->to(*room).emit("presence:join", std::move(member));
-    }
+    announce(*raw, *room, "presence:join");
     ack.reply(json{{"ok", true}, {"room", *room}});
   }));
   s->on("leave", timed([this, raw](const json& args, const sio::ack_fn& ack) {
@@ -249,11 +245,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
     if (!room) return ack.reply(error_reply("invalid room"));
     if (*room == raw->id() || !raw->rooms().contains(*room)) return ack.reply(error_reply("not in room " + *room));
     raw->leave(*room);
-    if (presence_enabled(*room)) {
-      auto member = member_of(raw->id(), raw->data());
-      member["room"] = *room;
-      raw->to(*room).emit("presence:leave", std::move(member));
-    }
+    announce(*raw, *room, "presence:leave");
     ack.reply(json{{"ok", true}, {"room", *room}});
   }));
   s->on("publish", timed([this, raw, context](const json& args, const sio::ack_fn& ack) {
@@ -283,10 +275,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
 
   s->on_disconnecting([this, raw](std::string_view) {
     for (const auto& room : raw->rooms()) {
-      if (room == raw->id() || !presence_enabled(room)) continue;
-      auto member = member_of(raw->id(), raw->data());
-      member["room"] = room;
-      raw->to(room).emit("presence:leave", std::move(member));
+      if (room != raw->id()) announce(*raw, room, "presence:leave");
     }
   });
   s->on_disconnect([this, raw](std::string_view reason) {
@@ -296,9 +285,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
   });
 }
 
-void gateway::add_rate_limit(const std::shared_ptr<sio::socket>& s) {
-  auto context = std::make_shared<socket_context>();
-  context->tokens = static_cast<double>(config_.limits_event_burst);
+void gateway::add_rate_limit(const std::shared_ptr<sio::socket>& s, std::shared_ptr<socket_context> context) {
   std::weak_ptr<sio::socket> weak = s;
   sio::socket* raw = s.get();
   s->use([this, context, raw, weak](json&, sio::next_fn next) {
@@ -329,6 +316,13 @@ void gateway::add_rate_limit(const std::shared_ptr<sio::socket>& s) {
 }
 
 bool gateway::presence_enabled(const std::string& room) const { return matches_any(config_.presence_rooms, room); }
+
+void gateway::announce(sio::socket& s, const std::string& room, std::string_view event) {
+  if (!presence_enabled(room)) return;
+  auto member = member_of(s.id(), s.data());
+  member["room"] = room;
+  s.to(room).emit(event, std::move(member));
+}
 
 std::int64_t gateway::room_size(const std::string& nsp, const std::string& room) {
   std::lock_guard lock(mutex_);

@@ -16,6 +16,8 @@
 
 namespace sockio::gateway {
 
+struct socket_context;
+
 /// The gateway. Its protocol is documented in docs/gateway.md.
 class gateway {
  public:
@@ -42,7 +44,9 @@ class gateway {
   void on_leave(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
   void on_publish(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
   void on_presence(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
-  void add_rate_limit(const std::shared_ptr<sio::socket>& s);
+  void add_rate_limit(const std::shared_ptr<sio::socket>& s, std::shared_ptr<socket_context> context);
+  /// Tells the other members of `room` (if it has presence) that `s` came or went.
+  void announce(sio::socket& s, const std::string& room, std::string_view event);
   std::optional<std::string> admit(const engine::request_info& req);
   bool presence_enabled(const std::string& room) const;
   /// Members of `room` in the namespace `nsp` right now (all shards); thread-safe.

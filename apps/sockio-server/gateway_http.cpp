@@ -85,15 +85,27 @@ std::optional<std::vector<std::string>> string_list(const json& body, const char
   return out;
 }
 
-/// Parses an API body: a JSON object with only the `allowed` fields; or the error.
-std::variant<json, std::string> parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
+/// A POST body of the API: a JSON object with only the `allowed` fields, among them
+/// `namespace` (default "/") and `rooms` (default none).
+struct api_body {
+  json fields;
+  std::string nsp;
+  std::vector<std::string> rooms;
+};
+
+/// The body, or the reason it is refused.
+std::variant<api_body, std::string> parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
   json value = json::parse(body, nullptr, false);
   if (value.is_discarded()) return std::string("body is not valid JSON");
   if (!value.is_object()) return std::string("body must be a JSON object");
   for (const auto& [key, v] : value.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) return "unknown field '" + key + "'";
   }
-  return value;
+  const auto nsp = value.value("namespace", json("/"));
+  if (!nsp.is_string()) return std::string("namespace must be a string");
+  auto rooms = string_list(value, "rooms");
+  if (!rooms) return std::string("rooms must be a list of strings");
+  return api_body{std::move(value), nsp.get<std::string>(), std::move(*rooms)};
 }
 
 }  // namespace
@@ -143,11 +155,7 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     if (req.method != "POST") return respond(api_error(405, "use POST"));
     auto parsed = parse_body(body, {"namespace", "rooms", "except", "event", "args"});
     if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
-    const auto& b = std::get<json>(parsed);
-    const auto nsp_name = b.value("namespace", json("/"));
-    if (!nsp_name.is_string()) return respond(api_error(400, "namespace must be a string"));
-    auto rooms = string_list(b, "rooms");
-    if (!rooms) return respond(api_error(400, "rooms must be a list of strings"));
+    auto& [b, name, rooms] = std::get<api_body>(parsed);
     auto except = string_list(b, "except");
     if (!except) return respond(api_error(400, "except must be a list of strings"));
     auto event = b.find("event");
@@ -160,17 +168,16 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     }
     const auto args = b.value("args", json::array());
     if (!args.is_array()) return respond(api_error(400, "args must be a list"));
-    const auto& name = nsp_name.get_ref<const std::string&>();
     if (!matches_any(config_.namespaces, name) && name != "/") return respond(api_error(400, "unknown namespace " + name));
 
     std::int64_t recipients = 0;
     if (auto* nsp = find_namespace(name)) {
-      if (rooms->empty()) {
+      if (rooms.empty()) {
         recipients = metrics_.sockets.values()[name];
       } else {
-        for (const auto& r : *rooms) recipients += room_size(name, r);
+        for (const auto& r : rooms) recipients += room_size(name, r);
       }
-      auto op = nsp->to(*rooms);
+      auto op = nsp->to(rooms);
       if (!except->empty()) op = op.except(*except);
       op.emit_args(event->get_ref<const std::string&>(), args);
     }
@@ -182,16 +189,12 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     if (req.method != "POST") return respond(api_error(405, "use POST"));
     auto parsed = parse_body(body, {"namespace", "rooms", "close"});
     if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
-    const auto& b = std::get<json>(parsed);
-    const auto nsp_name = b.value("namespace", json("/"));
-    if (!nsp_name.is_string()) return respond(api_error(400, "namespace must be a string"));
-    auto rooms = string_list(b, "rooms");
-    if (!rooms) return respond(api_error(400, "rooms must be a list of strings"));
+    const auto& [b, name, rooms] = std::get<api_body>(parsed);
     const auto close = b.value("close", json(false));
     if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
-    auto* nsp = find_namespace(nsp_name.get_ref<const std::string&>());
+    auto* nsp = find_namespace(name);
     if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
-    nsp->to(*rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
+    nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
       for (const auto& s : sockets) s.disconnect(close);
       respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
     });

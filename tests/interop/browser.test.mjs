@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout, BrowserWatch } from "./helpers.mjs";
 
 const FIXTURE = fixturePathFromEnv("SOCKIO_SOCKETIO_FIXTURE", "socketio_fixture");
 
@@ -253,30 +253,10 @@ async function startPageServer() {
 // Browser side
 // ---------------------------------------------------------------------------
 
-// Collects everything the browser reports; problems make the test fail.
-const browserErrors = [];
-const consoleLog = [];
-// Set by the teardown: requests aborted by closing pages are not failures.
-let tearingDown = false;
-
-function watchPage(page, label) {
-  page.on("console", (msg) => {
-    const where = msg.location()?.url;
-    const line = `[${label}] console.${msg.type()}: ${msg.text()}${where ? ` (${where})` : ""}`;
-    consoleLog.push(line);
-    if (msg.type() === "error") browserErrors.push(line);
-  });
-  page.on("pageerror", (err) => browserErrors.push(`[${label}] page error: ${err.stack ?? err.message ?? err}`));
-  page.on("crash", () => browserErrors.push(`[${label}] page crashed`));
-  page.on("requestfailed", (req) => {
-    if (tearingDown) return;
-    const failure = req.failure()?.errorText ?? "unknown";
-    browserErrors.push(`[${label}] request failed: ${req.method()} ${req.url()}: ${failure}`);
-  });
-}
+const watch = new BrowserWatch();
 
 function assertNoBrowserErrors() {
-  assert.deepEqual(browserErrors, [], `the browser reported errors:\n${browserErrors.join("\n")}`);
+  assert.deepEqual(watch.errors, [], `the browser reported errors:\n${watch.errors.join("\n")}`);
 }
 
 // page.evaluate with a Node-side bound; on failure, appends whatever the browser
@@ -285,15 +265,14 @@ async function run(page, what, fn, arg) {
   try {
     return await withTimeout(page.evaluate(fn, arg), EVALUATE_TIMEOUT_MS, what);
   } catch (err) {
-    const extra = (browserErrors.length ? `\nbrowser errors:\n${browserErrors.join("\n")}` : "") +
-      (consoleLog.length ? `\nbrowser console:\n${consoleLog.join("\n")}` : "");
+    const extra = watch.report();
     throw new Error(`${what} failed: ${err.message}${extra}\nfixture stderr: ${fixture?.stderr() || "(empty)"}`);
   }
 }
 
 async function openPage(label) {
   const page = await context.newPage();
-  watchPage(page, label);
+  watch.watch(page, label);
   const query = new URLSearchParams({ server: fixture.url, label, timeout: String(EVENT_TIMEOUT_MS) });
   await page.goto(`${pageServer.url}/?${query}`, { timeout: BROWSER_TIMEOUT_MS, waitUntil: "load" });
   await page.waitForFunction(() => window.sockioReady === true, null, { timeout: EVENT_TIMEOUT_MS });
@@ -345,7 +324,7 @@ describe("socket.io-client browser bundle in Chromium against socketio_fixture",
   }, { timeout: 30000 });
 
   after(async () => {
-    tearingDown = true;
+    watch.toleratingFailedRequests = true;
     const problems = [];
     const attempt = async (what, fn) => {
       try {

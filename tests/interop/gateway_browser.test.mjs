@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout, BrowserWatch } from "./helpers.mjs";
 
 const GATEWAY = fixturePathFromEnv("SOCKIO_GATEWAY", "sockio-server");
 
@@ -34,30 +34,10 @@ const TEST_OPTIONS = { timeout: 20000 };
 // Browser diagnostics
 // ---------------------------------------------------------------------------
 
-const browserErrors = [];
-const consoleLog = [];
-// Requests aborted by an intentional disconnect or by the teardown are not failures.
-let expectAborts = false;
-
-function watchPage(page, label) {
-  page.on("console", (msg) => {
-    const where = msg.location()?.url;
-    const line = `[${label}] console.${msg.type()}: ${msg.text()}${where ? ` (${where})` : ""}`;
-    consoleLog.push(line);
-    if (msg.type() === "error") browserErrors.push(line);
-  });
-  page.on("pageerror", (err) => browserErrors.push(`[${label}] page error: ${err.stack ?? err.message ?? err}`));
-  page.on("crash", () => browserErrors.push(`[${label}] page crashed`));
-  page.on("requestfailed", (req) => {
-    const failure = req.failure()?.errorText ?? "unknown";
-    const line = `[${label}] request failed: ${req.method()} ${req.url()}: ${failure}`;
-    consoleLog.push(line);
-    if (!expectAborts) browserErrors.push(line);
-  });
-}
+const watch = new BrowserWatch();
 
 function assertNoBrowserErrors() {
-  assert.deepEqual(browserErrors, [], `the browser reported errors:\n${browserErrors.join("\n")}`);
+  assert.deepEqual(watch.errors, [], `the browser reported errors:\n${watch.errors.join("\n")}`);
 }
 
 // What a page shows, for failure messages.
@@ -90,8 +70,7 @@ async function step(what, fn) {
       if (page && !page.isClosed()) pages.push(`${label}: ${JSON.stringify(await snapshot(page), null, 1)}`);
     }
     throw new Error(`${what}: ${err.message}\n${pages.join("\n")}` +
-      (browserErrors.length ? `\nbrowser errors:\n${browserErrors.join("\n")}` : "") +
-      (consoleLog.length ? `\nbrowser console:\n${consoleLog.join("\n")}` : "") +
+      watch.report() +
       `\nserver log:\n${serverLog.slice(-4000) || "(empty)"}\nserver stderr: ${gateway?.stderr() || "(empty)"}`);
   }
 }
@@ -106,7 +85,7 @@ async function openChat(label) {
   context.setDefaultTimeout(WAIT_MS);
   contexts.push(context);
   const page = await context.newPage();
-  watchPage(page, label);
+  watch.watch(page, label);
   await page.goto(`${gateway.url}/`, { timeout: BROWSER_TIMEOUT_MS, waitUntil: "load" });
   await page.waitForFunction(() => typeof window.io === "function", null, { timeout: WAIT_MS });
   return page;
@@ -219,7 +198,7 @@ describe("sockio-server demo chat in Chromium", () => {
   }, { timeout: 30000 });
 
   after(async () => {
-    expectAborts = true;
+    watch.toleratingFailedRequests = true;
     const problems = [];
     const attempt = async (what, fn) => {
       try {
@@ -343,7 +322,7 @@ describe("sockio-server demo chat in Chromium", () => {
   it("bob disconnects and reconnects with #toggle-connection; alice's presence follows", TEST_OPTIONS,
     track("reconnect", async () => {
       const oldSid = await socketId(bob);
-      expectAborts = true;  // a disconnect may abort a request in flight
+      watch.toleratingFailedRequests = true;  // a disconnect may abort a request in flight
       await bob.click("#toggle-connection");
       await step("bob's status to show disconnected",
         () => bob.waitForSelector('#status[data-state="disconnected"]', { timeout: WAIT_MS }));
@@ -354,7 +333,7 @@ describe("sockio-server demo chat in Chromium", () => {
       await bob.click("#toggle-connection");
       await step("bob's status to show connected again",
         () => bob.waitForSelector('#status[data-state="connected"]', { timeout: WAIT_MS }));
-      expectAborts = false;
+      watch.toleratingFailedRequests = false;
       assert.equal(await bob.textContent("#toggle-connection"), "Disconnect");
       const newSid = await socketId(bob);
       assert.notEqual(newSid, oldSid, "a reconnection gets a new socket id");

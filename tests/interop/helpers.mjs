@@ -118,3 +118,34 @@ export async function startFixture(binary, extraArgs = []) {
   }
   return fixture;
 }
+
+// Collects what browser pages report: console lines (for failure messages) and errors
+// that fail a test. Failed requests count as errors unless `toleratingFailedRequests`
+// (set it around an intentional disconnect or the teardown).
+export class BrowserWatch {
+  errors = [];
+  log = [];
+  toleratingFailedRequests = false;
+
+  watch(page, label) {
+    page.on("console", (msg) => {
+      const where = msg.location()?.url;
+      const line = `[${label}] console.${msg.type()}: ${msg.text()}${where ? ` (${where})` : ""}`;
+      this.log.push(line);
+      if (msg.type() === "error") this.errors.push(line);
+    });
+    page.on("pageerror", (err) => this.errors.push(`[${label}] page error: ${err.stack ?? err.message ?? err}`));
+    page.on("crash", () => this.errors.push(`[${label}] page crashed`));
+    page.on("requestfailed", (req) => {
+      const line = `[${label}] request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? "unknown"}`;
+      this.log.push(line);
+      if (!this.toleratingFailedRequests) this.errors.push(line);
+    });
+  }
+
+  // The errors and the console, for a failure message.
+  report() {
+    return (this.errors.length ? `\nbrowser errors:\n${this.errors.join("\n")}` : "") +
+      (this.log.length ? `\nbrowser console:\n${this.log.join("\n")}` : "");
+  }
+}
