@@ -17,8 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout, BrowserWatch } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout, BrowserWatch, launchChromium } from "./helpers.mjs";
 
 const FIXTURE = fixturePathFromEnv("SOCKIO_SOCKETIO_FIXTURE", "socketio_fixture");
 
@@ -27,7 +26,6 @@ const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
 const SCREENSHOT_PATH = join(ARTIFACTS_DIR, "browser-interop.png");
 const require = createRequire(import.meta.url);
 const BUNDLE_PATH = join(dirname(require.resolve("socket.io-client/package.json")), "dist", "socket.io.min.js");
-const CHROMIUM_PATH = "/usr/bin/chromium";
 
 const BROWSER_TIMEOUT_MS = 15000;
 // EVENT_TIMEOUT_MS (from helpers.mjs) bounds one in-page wait (an event, an
@@ -300,21 +298,7 @@ describe("socket.io-client browser bundle in Chromium against socketio_fixture",
   before(async () => {
     fixture = await startFixture(FIXTURE);
     pageServer = await startPageServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      timeout: BROWSER_TIMEOUT_MS,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium(BROWSER_TIMEOUT_MS);
     context = await withTimeout(browser.newContext({ viewport: { width: 1000, height: 700 } }),
       BROWSER_TIMEOUT_MS, "a new browser context");
     context.setDefaultTimeout(BROWSER_TIMEOUT_MS);

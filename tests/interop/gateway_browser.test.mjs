@@ -14,15 +14,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout, BrowserWatch } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout, BrowserWatch, launchChromium } from "./helpers.mjs";
 
 const GATEWAY = fixturePathFromEnv("SOCKIO_GATEWAY", "sockio-server");
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
 const SCREENSHOT_PATH = join(ARTIFACTS_DIR, "gateway-chat.png");
-const CHROMIUM_PATH = "/usr/bin/chromium";
 
 const BROWSER_TIMEOUT_MS = 15000;
 // Bound of one wait for something the other page or the server causes.
@@ -180,21 +178,7 @@ describe("sockio-server demo chat in Chromium", () => {
     } catch (err) {
       throw new Error(`${err.message}\nserver log:\n${serverLog}`);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      timeout: BROWSER_TIMEOUT_MS,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium(BROWSER_TIMEOUT_MS);
   }, { timeout: 30000 });
 
   after(async () => {

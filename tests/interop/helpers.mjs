@@ -1,6 +1,7 @@
 // Helpers shared by the interop tests (engineio_client, socketio_client and
 // browser): bounded waits and the lifecycle of a fixture binary.
 import { spawn } from "node:child_process";
+import { chromium } from "playwright-core";
 
 // How long a fixture may take to print "listening on port N".
 export const STARTUP_TIMEOUT_MS = 5000;
@@ -148,4 +149,15 @@ export class BrowserWatch {
     return (this.errors.length ? `\nbrowser errors:\n${this.errors.join("\n")}` : "") +
       (this.log.length ? `\nbrowser console:\n${this.log.join("\n")}` : "");
   }
+}
+
+// Debian's Chromium, headless, driven by playwright-core.
+export function launchChromium(timeout) {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    timeout,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
 }
