@@ -290,6 +290,12 @@ void session_impl::close() {
     finish("forced close");  // the transport sends what is queued, then a close frame
     return;
   }
+  if (candidate_ && probed_) {
+    // The client answered the probe and is moving to the WebSocket: it polls no more,
+    // so it learns of the close from the closing WebSocket.
+    finish("forced close");
+    return;
+  }
   // Polling: the close packet goes out with the next GET (or the pending one).
   state_ = state::closing;
   queue_.push_back({packet_type::close, nullptr, false});

@@ -62,6 +62,19 @@ TEST(EngineUpgrade, StatsFollowTheTransportAndCloseObserversRun) {
   EXPECT_EQ(stats.websocket_sessions, 0u);
 }
 
+TEST(EngineUpgrade, ServerCloseAfterTheProbeEndsAtOnce) {
+  engine_harness h;
+  http_client c(h.port());
+  const auto sid = polling_handshake(c);
+  auto ws = probe(h, c, sid);
+  // The client polls no more once its probe is answered: waiting for its next GET
+  // (close_timeout) would hold the session, and a server stop, for nothing.
+  auto s = h.session(sid);
+  on_shard(*s, [&] { s->close(); });
+  EXPECT_TRUE(h.wait_for("close " + sid + " forced close"));
+  EXPECT_TRUE(ws->wait_closed());
+}
+
 TEST(EngineUpgrade, PacketsQueuedDuringUpgradeGoOverWebSocket) {
   engine_harness h;
   http_client c(h.port());
