@@ -890,6 +890,13 @@ class server::impl {
     for (auto& s : state_.shards) s->context().stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // Sessions still waiting for their client (a polling close packet nobody collected)
+    // end now; the loops are stopped, so this thread may touch the shards.
+    for (auto& s : state_.shards) {
+      std::vector<std::shared_ptr<detail::session_impl>> left;
+      for (auto& [sid, session] : s->sessions()) left.push_back(session);
+      for (auto& session : left) session->shutdown();
+    }
     // Peers that did not finish closing in time (e.g. a WebSocket close handshake nobody
     // answers) are cut off now, so they see the connection end.
     for (auto& s : state_.shards) {
