@@ -1,7 +1,9 @@
 // Engine.IO server: listener, HTTP connections (long-polling) and WebSocket transport.
 #include "sockio/engine/server.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -14,14 +16,17 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include "detail/server_state.hpp"
 #include "detail/session_impl.hpp"
 #include "detail/url.hpp"
+#include "detail/ws_frame.hpp"
 #include "sockio/engine/error.hpp"
 
 namespace sockio::engine {
@@ -337,6 +342,344 @@ class ws_connection final : public ws_transport,
 };
 
 // ---------------------------------------------------------------------------------------
+/// The WebSocket handshake answer for `req`, or the HTTP error to send instead.
+template <class Body>
+std::variant<std::string, http_reply> websocket_accept(const http::request<Body>& req) {
+  const auto version = req[http::field::sec_websocket_version];
+  if (version != "13") {
+    return http_reply{426, "text/plain; charset=UTF-8", "Unsupported WebSocket version",
+                      {{"Sec-WebSocket-Version", "13"}}};
+  }
+  const auto key = req[http::field::sec_websocket_key];
+  if (req.method() != http::verb::get || req.version() != 11 || key.size() != 24) {
+    return http_reply{400, "text/plain; charset=UTF-8", "Bad WebSocket handshake"};
+  }
+  constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string text(key);
+  text += guid;
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  unsigned char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+  EVP_EncodeBlock(encoded, digest, SHA_DIGEST_LENGTH);
+  return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Accept: " + std::string(reinterpret_cast<const char*>(encoded)) + "\r\n\r\n";
+}
+
+/// A WebSocket transport with our own framing (ws_frame.hpp), used unless
+/// permessage-deflate is enabled. Idle, it holds no buffer: plain TCP connections wait
+/// for readability and read into the shard's scratch buffer. Packets queued within one
+/// turn of the loop, or while a write is under way, leave in one gathered write.
+template <class Stream>
+class lean_ws_connection final : public ws_transport,
+                                 public connection,
+                                 public std::enable_shared_from_this<lean_ws_connection<Stream>> {
+ public:
+  using request = http::request<http::string_body>;
+  using std::enable_shared_from_this<lean_ws_connection<Stream>>::shared_from_this;
+
+  lean_ws_connection(server_state& server, shard& home, Stream stream)
+      : server_(server), home_(home), stream_(std::move(stream)), reader_(server.options.max_http_buffer_size) {}
+  ~lean_ws_connection() override { home_.remove_connection(this); }
+
+  void stop() override { close(); }
+
+  void abort() override {
+    beast::error_code ignored;
+    lowest(stream_).close(ignored);
+  }
+
+  /// A new session over WebSocket (no sid in the request).
+  void accept_direct(request req) {
+    if (!handshake(req)) return;
+    auto sid = server_.make_sid(home_.index());
+    auto s = std::make_shared<session_impl>(server_, home_, sid,
+                                            make_request_info(req, lowest(stream_), is_tls<Stream>));
+    home_.sessions().emplace(sid, s);
+    session_ = s;
+    s->open(shared_from_this());
+    do_read();
+    server_.opened(s);
+  }
+
+  /// The probe of an upgrade for session `sid` (which lives on this shard).
+  void accept_upgrade(const std::string& sid, request req) {
+    auto s = home_.find(sid);
+    if (!s) return reject(error_reply(errc::unknown_sid));
+    // After an upgrade, or during another one, a further WebSocket is refused.
+    if (s->transport() != transport_kind::polling || !s->is_open()) return reject(error_reply(errc::bad_request));
+    if (!handshake(req)) return;
+    if (!s->begin_upgrade(shared_from_this())) return close();
+    session_ = s;
+    do_read();
+  }
+
+  void send(outgoing packet) override {
+    if (closing_ || closed_) return;
+    queued_bytes_ += packet.size();
+    queue_.push_back(std::move(packet));
+    schedule_write();
+  }
+
+  std::size_t buffered_bytes() const noexcept override { return queued_bytes_; }
+
+  /// Sends what is queued, then a close frame; the socket closes when the client answers
+  /// (or after a grace period).
+  void close() override {
+    if (closing_ || closed_) return;
+    closing_ = true;
+    close_frame(ws::normal);
+  }
+
+ private:
+  /// Checks the request and queues the 101 answer; false (and an error answer) if refused.
+  bool handshake(const request& req) {
+    home_.add_connection(shared_from_this());
+    auto answer = websocket_accept(req);
+    if (auto* refused = std::get_if<http_reply>(&answer)) {
+      reject(std::move(*refused));
+      return false;
+    }
+    if constexpr (!is_tls<Stream>) {
+      beast::error_code ignored;
+      stream_.non_blocking(true, ignored);  // reads are attempted after readiness only
+    }
+    control_ = std::move(std::get<std::string>(answer));
+    schedule_write();
+    return true;
+  }
+
+  void reject(http_reply r) {
+    closed_ = true;
+    std::string text = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                       std::string(http::obsolete_reason(static_cast<http::status>(r.status))) +
+                       "\r\nContent-Type: " + r.content_type + "\r\nContent-Length: " + std::to_string(r.body.size()) +
+                       "\r\nConnection: close\r\n";
+    for (const auto& [name, value] : r.headers) text += name + ": " + value + "\r\n";
+    control_ = text + "\r\n" + r.body;
+    net::async_write(stream_, net::buffer(control_), [self = shared_from_this()](beast::error_code, std::size_t) {
+      self->shutdown();
+    });
+  }
+
+  // Reading ------------------------------------------------------------------------------
+
+  void do_read() {
+    if (closed_) return;
+    if constexpr (is_tls<Stream>) {
+      // TLS keeps its own buffers anyway; a small one of ours is the simple way here.
+      if (tls_buffer_.empty()) tls_buffer_.resize(4096);
+      stream_.async_read_some(net::buffer(tls_buffer_),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                self->on_data(ec, self->tls_buffer_.data(), n);
+                              });
+    } else {
+      stream_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->on_data(ec, nullptr, 0);
+        auto& scratch = self->home_.scratch();
+        const auto n = self->stream_.read_some(net::buffer(scratch), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) return self->do_read();
+        if (!ec && n == 0) ec = net::error::eof;
+        self->on_data(ec, scratch.data(), n);
+      });
+    }
+  }
+
+  void on_data(beast::error_code ec, char* data, std::size_t n) {
+    if (ec) {
+      const bool clean = ec == net::error::eof || ec == net::error::connection_reset ||
+                         ec == net::ssl::error::stream_truncated;
+      return finish(clean || close_sent_ ? "transport close" : "transport error");
+    }
+    auto self = shared_from_this();  // a handler below may drop the session's reference
+    const bool ok = reader_.feed(data, n, [this](const ws::event& e) {
+      switch (e.op) {
+        case ws::opcode::text:
+        case ws::opcode::binary:
+          // Once closing, data is read (to find the client's answer) but not delivered.
+          if (auto s = session_; s && !closing_) s->on_ws_message(this, e.data, e.op == ws::opcode::binary);
+          break;
+        case ws::opcode::ping:
+          if (!closing_) control_frame(ws::opcode::pong, e.data);
+          break;
+        case ws::opcode::close:
+          // The client's close: answer it (unless ours already went) and end.
+          if (!close_sent_) close_frame(e.code == 1005 ? static_cast<std::uint16_t>(ws::normal) : e.code);
+          report("transport close");
+          return false;
+        default:
+          break;
+      }
+      return true;
+    });
+    if (!ok) {
+      close_frame(reader_.error());
+      return report("transport error");
+    }
+    do_read();
+  }
+
+  // Writing ------------------------------------------------------------------------------
+
+  void control_frame(ws::opcode op, std::string_view payload) {
+    std::uint8_t header[ws::max_header_size];
+    const auto size = ws::encode_header(header, op, payload.size());
+    control_.append(reinterpret_cast<const char*>(header), size);
+    control_.append(payload);
+    schedule_write();
+  }
+
+  /// Queues a close frame after the data already queued.
+  void close_frame(std::uint16_t code) {
+    if (close_queued_) return;
+    close_queued_ = true;
+    close_code_ = code;
+    schedule_write();
+  }
+
+  /// Writes at the end of this turn of the loop, so that packets queued meanwhile go
+  /// in the same write.
+  void schedule_write() {
+    if (writing_ || write_scheduled_ || closed_) return;
+    write_scheduled_ = true;
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->write_scheduled_ = false;
+      self->do_write();
+    });
+  }
+
+  void do_write() {
+    if (writing_ || closed_) return;
+    // One batch: control bytes (the 101 answer, pongs), the queued packets, then the
+    // close frame once nothing else is left.
+    batch_ = std::min<std::size_t>(queue_.size(), 512);
+    const bool with_close = close_queued_ && !close_sent_ && batch_ == queue_.size();
+    if (control_.empty() && batch_ == 0 && !with_close) return;
+    writing_ = true;
+    headers_.resize(batch_ * ws::max_header_size + 2 * ws::max_header_size);
+    buffers_.clear();
+    buffers_.reserve(1 + batch_ * 3 + 1);
+    if (!control_.empty()) {
+      in_flight_control_.swap(control_);
+      buffers_.emplace_back(net::buffer(in_flight_control_));
+    }
+    auto* header = headers_.data();
+    for (std::size_t i = 0; i < batch_; ++i) {
+      const auto& p = queue_[i];
+      const bool text = !p.binary;
+      const auto size = ws::encode_header(header, text ? ws::opcode::text : ws::opcode::binary,
+                                          p.view().size() + (text ? 1 : 0));
+      buffers_.emplace_back(header, size);
+      header += size;
+      if (text) buffers_.emplace_back(type_chars.data() + static_cast<int>(p.type), 1);
+      buffers_.emplace_back(net::buffer(p.view()));
+    }
+    if (with_close) {
+      close_sent_ = true;
+      const std::uint8_t code[2] = {static_cast<std::uint8_t>(close_code_ >> 8), static_cast<std::uint8_t>(close_code_)};
+      const auto size = ws::encode_header(header, ws::opcode::close, 2);
+      std::memcpy(header + size, code, 2);
+      buffers_.emplace_back(header, size + 2);
+    }
+    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); };
+    if constexpr (is_tls<Stream>) {
+      // One TLS record per write rather than one per buffer.
+      flat_.clear();
+      for (const auto& b : buffers_) flat_.append(static_cast<const char*>(b.data()), b.size());
+      net::async_write(stream_, net::buffer(flat_), std::move(done));
+    } else {
+      net::async_write(stream_, buffers_, std::move(done));
+    }
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    const auto written = std::min(batch_, queue_.size());  // shutdown() may have emptied it
+    for (std::size_t i = 0; i < written; ++i) queued_bytes_ -= queue_[i].size();
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
+    batch_ = 0;
+    // Idle connections keep no write buffers.
+    std::string().swap(in_flight_control_);
+    std::vector<std::uint8_t>().swap(headers_);
+    std::vector<net::const_buffer>().swap(buffers_);
+    std::string().swap(flat_);
+    if (queue_.empty()) std::vector<outgoing>().swap(queue_);
+    if (ec) {
+      queue_.clear();
+      queued_bytes_ = 0;
+      return;  // the read side reports the broken connection
+    }
+    if (closed_) return shutdown();  // a refusal or a close answer went out
+    if (close_sent_) return linger();
+    if (!queue_.empty() || !control_.empty() || close_queued_) return do_write();
+    if (auto s = session_) s->on_ws_drained(this);
+  }
+
+  // Ending -------------------------------------------------------------------------------
+
+  /// Our close frame is out: stop sending and give the client a moment to answer.
+  void linger() {
+    beast::error_code ignored;
+    lowest(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    if (!linger_) {
+      linger_.emplace(stream_.get_executor(), std::chrono::seconds(5));
+      linger_->async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->shutdown();
+      });
+    }
+  }
+
+  /// Tells the session once, then lets the pending close frame (if any) go out.
+  void report(std::string_view reason) {
+    closing_ = true;
+    if (auto s = std::move(session_)) s->on_ws_closed(this, reason);
+    if (!writing_ && !write_scheduled_) {
+      if (close_queued_ && !close_sent_) return do_write();
+      shutdown();
+    }
+  }
+
+  void finish(std::string_view reason) {
+    report(reason);
+    shutdown();
+  }
+
+  void shutdown() {
+    if (closed_ && !lowest(stream_).is_open()) return;
+    closed_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (linger_) linger_->cancel();
+    beast::error_code ignored;
+    lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
+    lowest(stream_).close(ignored);
+  }
+
+  server_state& server_;
+  shard& home_;
+  Stream stream_;
+  ws::reader reader_;
+  std::shared_ptr<session_impl> session_;
+  std::vector<outgoing> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::string control_;  // bytes to send before the next packets
+  // The write under way.
+  std::string in_flight_control_;
+  std::vector<std::uint8_t> headers_;
+  std::vector<net::const_buffer> buffers_;
+  std::string flat_;  // TLS: the batch in one piece
+  std::size_t batch_ = 0;
+  std::vector<char> tls_buffer_;
+  std::optional<net::steady_timer> linger_;
+  std::uint16_t close_code_ = ws::normal;
+  bool writing_ = false;
+  bool write_scheduled_ = false;
+  bool closing_ = false;
+  bool close_queued_ = false;
+  bool close_sent_ = false;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
 /// One accepted TCP connection speaking HTTP/1.1: long-polling requests (kept alive) or
 /// the WebSocket handshake, after which a `ws_connection` takes the socket over.
 template <class Stream>
@@ -603,14 +946,16 @@ class http_connection final : public connection,
     auto sid = find_query(req.target(), "sid");
     if (!sid) {
       if (auto refused = admit()) return write_reply(std::move(*refused), true);
-      auto ws = std::make_shared<ws_connection<Stream>>(server_, home_, std::move(stream_));
-      return ws->accept_direct(parser_->release());
+      return accept_websocket(home_, std::move(stream_), [req = parser_->release()](auto& ws) mutable {
+        ws->accept_direct(std::move(req));
+      });
     }
     const int j = server_.shard_of(*sid);
     if (j < 0) return write_reply(error_reply(errc::unknown_sid), true);
     if (static_cast<unsigned>(j) == home_.index()) {
-      auto ws = std::make_shared<ws_connection<Stream>>(server_, home_, std::move(stream_));
-      return ws->accept_upgrade(*sid, parser_->release());
+      return accept_websocket(home_, std::move(stream_), [sid = *sid, req = parser_->release()](auto& ws) mutable {
+        ws->accept_upgrade(sid, std::move(req));
+      });
     }
     // The session lives on another shard: move the socket there, so that the
     // WebSocket transport and its session share one thread.
@@ -622,9 +967,26 @@ class http_connection final : public connection,
                                  req = parser_->release()]() mutable {
       auto stream = moved.attach(target.context());
       if (!stream) return;
-      auto ws = std::make_shared<ws_connection<Stream>>(server, target, std::move(*stream));
-      ws->accept_upgrade(sid, std::move(req));
+      accept_websocket(server, target, std::move(*stream), [&sid, &req](auto& ws) {
+        ws->accept_upgrade(sid, std::move(req));
+      });
     });
+  }
+
+  /// Hands `stream` to a new WebSocket transport on `home` and calls `accept` with it:
+  /// Beast's when permessage-deflate is enabled, our lean one otherwise.
+  template <class Accept>
+  static void accept_websocket(server_state& server, shard& home, Stream stream, Accept accept) {
+    if (server.options.per_message_deflate) {
+      auto ws = std::make_shared<ws_connection<Stream>>(server, home, std::move(stream));
+      accept(ws);
+    } else {
+      auto ws = std::make_shared<lean_ws_connection<Stream>>(server, home, std::move(stream));
+      accept(ws);
+    }
+  }
+  void accept_websocket(shard& home, Stream stream, auto accept) {
+    accept_websocket(server_, home, std::move(stream), std::move(accept));
   }
 
   /// A stream detached from this shard's event loop: the socket's descriptor and, with

@@ -85,6 +85,12 @@ class shard {
   }
   std::shared_ptr<session_impl> find(const std::string& sid) const;
   shard_stats& stats() noexcept { return stats_; }
+  /// A read buffer shared by this shard's connections: filled and consumed within one
+  /// handler, so idle connections need no buffer of their own.
+  std::vector<char>& scratch() {
+    if (scratch_.empty()) scratch_.resize(64 * 1024);
+    return scratch_;
+  }
 
   /// Lets `run()` return once the work runs out: no more guard, no more armed timer.
   void release_work();
@@ -115,6 +121,7 @@ class shard {
   std::array<clock::duration, 4> delays_;
   std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions_;
   shard_stats stats_;
+  std::vector<char> scratch_;
 };
 
 }  // namespace sockio::engine::detail

@@ -1,0 +1,134 @@
+// WebSocket framing: client frames in, server frame headers out.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "detail/ws_frame.hpp"
+
+namespace sockio::engine::detail::ws {
+namespace {
+
+/// A masked client frame.
+std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool masked = true) {
+  std::string f(1, static_cast<char>(first_byte));
+  const std::uint8_t mask_bit = masked ? 0x80 : 0;
+  if (payload.size() < 126) {
+    f += static_cast<char>(mask_bit | payload.size());
+  } else if (payload.size() <= 0xFFFF) {
+    f += static_cast<char>(mask_bit | 126);
+    f += static_cast<char>(payload.size() >> 8);
+    f += static_cast<char>(payload.size() & 0xFF);
+  } else {
+    f += static_cast<char>(mask_bit | 127);
+    for (int i = 7; i >= 0; --i) f += static_cast<char>((payload.size() >> (8 * i)) & 0xFF);
+  }
+  const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  if (masked) f.append(mask, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f += static_cast<char>(payload[i] ^ (masked ? mask[i & 3] : 0));
+  return f;
+}
+
+struct collected {
+  std::vector<std::pair<opcode, std::string>> events;
+  std::vector<std::uint16_t> codes;
+};
+
+/// Feeds `bytes` in chunks of `chunk` bytes; returns false on a protocol error.
+bool feed(reader& r, std::string bytes, collected& out, std::size_t chunk = 1 << 20) {
+  for (std::size_t i = 0; i < bytes.size(); i += chunk) {
+    std::string part = bytes.substr(i, chunk);
+    const bool ok = r.feed(part.data(), part.size(), [&](const event& e) {
+      out.events.emplace_back(e.op, std::string(e.data));
+      out.codes.push_back(e.code);
+      return true;
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+TEST(WsFrame, ServerHeadersUseTheShortestLength) {
+  std::uint8_t h[max_header_size];
+  EXPECT_EQ(encode_header(h, opcode::text, 5), 2u);
+  EXPECT_EQ(h[0], 0x81);
+  EXPECT_EQ(h[1], 5);
+  EXPECT_EQ(encode_header(h, opcode::binary, 300), 4u);
+  EXPECT_EQ(h[0], 0x82);
+  EXPECT_EQ(h[1], 126);
+  EXPECT_EQ((h[2] << 8) | h[3], 300);
+  EXPECT_EQ(encode_header(h, opcode::text, 70000), 10u);
+  EXPECT_EQ(h[1], 127);
+  EXPECT_EQ(h[7], 0x01);  // 70000 = 0x011170
+  EXPECT_EQ(h[8], 0x11);
+  EXPECT_EQ(h[9], 0x70);
+}
+
+TEST(WsFrame, MaskedMessagesOfEverySizeInAnyChunking) {
+  for (const std::size_t chunk : {1u, 3u, 7u, 1u << 20}) {
+    reader r(1 << 20);
+    collected out;
+    const std::string big(70000, 'x');
+    const std::string medium(300, 'y');
+    ASSERT_TRUE(feed(r, client_frame(0x81, "4hello") + client_frame(0x82, medium) + client_frame(0x81, big), out, chunk));
+    ASSERT_EQ(out.events.size(), 3u);
+    EXPECT_EQ(out.events[0], std::make_pair(opcode::text, std::string("4hello")));
+    EXPECT_EQ(out.events[1], std::make_pair(opcode::binary, medium));
+    EXPECT_EQ(out.events[2], std::make_pair(opcode::text, big));
+    EXPECT_EQ(r.held(), 0u);  // idle again: nothing kept
+  }
+}
+
+TEST(WsFrame, FragmentsWithControlFramesBetween) {
+  reader r(1024);
+  collected out;
+  ASSERT_TRUE(feed(r, client_frame(0x01, "4he") + client_frame(0x89, "p") + client_frame(0x00, "ll") +
+                          client_frame(0x80, "o"), out));
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0], std::make_pair(opcode::ping, std::string("p")));
+  EXPECT_EQ(out.events[1], std::make_pair(opcode::text, std::string("4hello")));
+}
+
+TEST(WsFrame, CloseFrameCarriesItsCode) {
+  reader r(1024);
+  collected out;
+  ASSERT_TRUE(feed(r, client_frame(0x88, std::string("\x03\xe8", 2) + "bye") + client_frame(0x88, ""), out));
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.codes[0], 1000);
+  EXPECT_EQ(out.events[0].second, "bye");
+  EXPECT_EQ(out.codes[1], 1005);  // no code given
+}
+
+TEST(WsFrame, ProtocolErrorsAreReportedWithTheirCloseCode) {
+  const auto error_of = [](const std::string& bytes, std::size_t max = 1024) {
+    reader r(max);
+    collected out;
+    return feed(r, bytes, out) ? std::uint16_t{0} : r.error();
+  };
+  EXPECT_EQ(error_of(client_frame(0x81, "4x", false)), protocol_error);             // unmasked
+  EXPECT_EQ(error_of(client_frame(0xC1, "4x")), protocol_error);                    // RSV1 without deflate
+  EXPECT_EQ(error_of(client_frame(0x83, "4x")), protocol_error);                    // reserved opcode
+  EXPECT_EQ(error_of(client_frame(0x09, "p")), protocol_error);                     // fragmented ping
+  EXPECT_EQ(error_of(client_frame(0x89, std::string(126, 'p'))), protocol_error);   // long ping
+  EXPECT_EQ(error_of(client_frame(0x80, "x")), protocol_error);                     // continuation first
+  EXPECT_EQ(error_of(client_frame(0x01, "a") + client_frame(0x81, "b")), protocol_error);  // new message inside one
+  EXPECT_EQ(error_of(client_frame(0x88, "x")), protocol_error);                     // 1-byte close payload
+  EXPECT_EQ(error_of(client_frame(0x88, std::string("\x03\xed", 2))), protocol_error);  // close code 1005 sent
+  EXPECT_EQ(error_of(client_frame(0x81, "\xff")), invalid_payload);                 // not UTF-8
+  EXPECT_EQ(error_of(client_frame(0x81, std::string(2000, 'x'))), message_too_big);
+  EXPECT_EQ(error_of(client_frame(0x01, std::string(600, 'x')) + client_frame(0x80, std::string(600, 'x'))),
+            message_too_big);
+}
+
+TEST(WsFrame, Utf8Validation) {
+  EXPECT_TRUE(valid_utf8("plain ascii"));
+  EXPECT_TRUE(valid_utf8("\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80"));  // é 中 😀
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(valid_utf8("\xe4\xb8"));          // truncated
+  EXPECT_FALSE(valid_utf8("\x80"));              // lone continuation
+}
+
+}  // namespace
+}  // namespace sockio::engine::detail::ws
