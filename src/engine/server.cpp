@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cassert>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -414,6 +415,7 @@ class lean_ws_connection final : public ws_transport,
   }
 
   void send(outgoing packet) override {
+    assert(on_own_thread());
     if (closing_ || closed_) return;
     queued_bytes_ += packet.size();
     queue_.push_back(std::move(packet));
@@ -431,6 +433,8 @@ class lean_ws_connection final : public ws_transport,
   }
 
  private:
+  bool on_own_thread() { return home_.context().get_executor().running_in_this_thread(); }
+
   /// Checks the request and queues the 101 answer; false (and an error answer) if refused.
   bool handshake(const request& req) {
     home_.add_connection(shared_from_this());
