@@ -234,7 +234,7 @@ void session_impl::complete_upgrade() {
     reply(text_reply(noop_payload));
   }
   for (auto& p : queue_) ws_->send(std::move(p));
-  queue_.clear();
+  std::vector<outgoing>().swap(queue_);
   queued_bytes_ = 0;
   if (state_ == state::closing) {
     finish("forced close");

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,7 +80,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   std::shared_ptr<session_handler> handler_;
 
   // Polling transport: packets wait here for the next GET.
-  std::deque<outgoing> queue_;
+  std::vector<outgoing> queue_;  // (a deque would allocate even while empty)
   std::size_t queued_bytes_ = 0;
   std::optional<pending_poll> poll_;
 
