@@ -16,6 +16,8 @@
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -29,6 +31,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <charconv>
+#include <cstring>
+
+#include "detail/ws_frame.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -82,26 +89,35 @@ struct shared_state {
   std::atomic<std::uint64_t> deliveries{0};
 };
 
-/// One Socket.IO client over one WebSocket.
+/// One Socket.IO client over one WebSocket. The framing is sockio's own
+/// (`ws_frame.hpp`, in client mode), so that the generator spends less per message than
+/// the servers it measures: idle clients hold no read buffer (they wait for readability,
+/// then read into the thread's buffer) and queued messages leave in one gathered write.
+/// Client frames carry an all-zero masking key: valid, and free to apply.
 class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, shared_state& shared, stats& st)
-      : context_(ioc), ws_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x') {}
+      : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x'),
+        reader_(64u << 20, false) {}
 
   net::io_context& context() { return context_; }
 
   void start(const tcp::endpoint& endpoint) {
     started_at_ = clock_type::now();
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
-    beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
+    socket_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
-      beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true));
+      self->socket_.set_option(tcp::no_delay(true));
       const auto target = self->shared_.opt.raw ? "/" : "/socket.io/?EIO=4&transport=websocket";
-      self->ws_.async_handshake(self->shared_.opt.host, target, [self](beast::error_code ec) {
+      self->handshake_ = std::string("GET ") + target + " HTTP/1.1\r\nHost: " + self->shared_.opt.host +
+                         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      net::async_write(self->socket_, net::buffer(self->handshake_), [self](beast::error_code ec, std::size_t) {
         if (ec) return self->fail("handshake: " + ec.message());
-        beast::get_lowest_layer(self->ws_).expires_never();
-        if (self->shared_.opt.raw) self->on_connected();
-        self->do_read();
+        self->handshake_.clear();
+        net::async_read_until(self->socket_, net::dynamic_buffer(self->handshake_), "\r\n\r\n",
+                              [self](beast::error_code ec, std::size_t header_size) {
+                                self->on_handshake(ec, header_size);
+                              });
       });
     });
   }
@@ -115,7 +131,7 @@ class connection : public std::enable_shared_from_this<connection> {
   }
   void close() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    socket_.close(ignored);
   }
 
  private:
@@ -123,17 +139,37 @@ class connection : public std::enable_shared_from_this<connection> {
     if (!shared_.done) stats_.fail(what);
   }
 
+  void on_handshake(beast::error_code ec, std::size_t header_size) {
+    if (ec) return fail("handshake: " + ec.message());
+    if (!handshake_.starts_with("HTTP/1.1 101")) return fail("handshake: " + handshake_.substr(0, handshake_.find('\r')));
+    std::string rest = handshake_.substr(header_size);  // frames that came with the answer
+    std::string().swap(handshake_);
+    socket_.non_blocking(true);
+    if (shared_.opt.raw) on_connected();
+    if (!rest.empty() && !on_bytes(rest.data(), rest.size())) return;
+    do_read();
+  }
+
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        if (!self->shared_.done) self->fail("read: " + ec.message());
-        return;
-      }
-      const auto data = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      self->on_message(data);
-      self->do_read();
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail("read: " + ec.message());
+      thread_local std::vector<char> buffer(64 * 1024);
+      const auto n = self->socket_.read_some(net::buffer(buffer), ec);
+      if (ec == net::error::would_block) return self->do_read();
+      if (ec) return self->fail("read: " + ec.message());
+      if (self->on_bytes(buffer.data(), n)) self->do_read();
     });
+  }
+
+  /// False when the connection cannot go on.
+  bool on_bytes(char* data, std::size_t n) {
+    const bool ok = reader_.feed(data, n, [this](const ws_event& e) {
+      if (e.op == ws_opcode::text || e.op == ws_opcode::binary) on_message(e.data);
+      if (e.op == ws_opcode::close) fail("closed by the server");
+      return e.op != ws_opcode::close;
+    });
+    if (!ok) fail("protocol violation by the server (WebSocket close code " + std::to_string(reader_.error()) + ")");
+    return ok;
   }
 
   void on_connected() {
@@ -143,8 +179,8 @@ class connection : public std::enable_shared_from_this<connection> {
     if (shared_.opt.scenario == "echo") send_echo();
   }
 
-  void on_message(const std::string& m) {
-    if (shared_.opt.raw) return on_ack(m);  // the echo itself
+  void on_message(std::string_view m) {
+    if (shared_.opt.raw) return on_ack();  // the echo itself
     if (m == "2") return send("3");
     if (m.starts_with("0{")) return send("40");
     if (m.starts_with("40")) return on_connected();
@@ -152,17 +188,17 @@ class connection : public std::enable_shared_from_this<connection> {
       ++shared_.joined;
       return;
     }
-    if (m.starts_with("43")) return on_ack(m);
+    if (m.starts_with("43")) return on_ack();
     if (m.starts_with("42[\"tick\",")) {
       if (!shared_.measuring) return;
       ++stats_.deliveries;
       shared_.deliveries.fetch_add(1, std::memory_order_relaxed);
-      const auto comma = m.find(',', 10);
-      const auto ts = std::stoll(m.substr(10, comma - 10));
+      std::int64_t ts = 0;
+      std::from_chars(m.data() + 10, m.data() + m.size(), ts);
       stats_.latencies_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_us() - ts)));
       return;
     }
-    if (m.starts_with("44") || m.starts_with("1")) fail("refused or closed: " + m.substr(0, 80));
+    if (m.starts_with("44") || m.starts_with("1")) fail("refused or closed: " + std::string(m.substr(0, 80)));
   }
 
   void send_echo() {
@@ -172,7 +208,7 @@ class connection : public std::enable_shared_from_this<connection> {
     send("42" + std::to_string(++ack_id_) + "[\"echo\",\"" + payload_ + "\"]");
   }
 
-  void on_ack(const std::string&) {
+  void on_ack() {
     if (shared_.opt.scenario != "echo") return;
     if (shared_.measuring) {
       ++stats_.acks;
@@ -182,27 +218,46 @@ class connection : public std::enable_shared_from_this<connection> {
     send_echo();
   }
 
-  void send(std::string text) {
-    queue_.push_back(std::move(text));
-    if (queue_.size() == 1) do_write();
+  /// Queues a masked text frame (zero key) and writes unless a write is under way.
+  void send(const std::string& text) {
+    std::uint8_t header[sockio::engine::detail::ws::max_header_size + 4];
+    auto size = sockio::engine::detail::ws::encode_header(header, ws_opcode::text, text.size());
+    header[1] |= 0x80;  // masked, key 0
+    std::memset(header + size, 0, 4);
+    size += 4;
+    std::string frame(reinterpret_cast<const char*>(header), size);
+    frame += text;
+    queue_.push_back(std::move(frame));
+    if (!writing_) do_write();
   }
 
   void do_write() {
-    ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    writing_ = true;
+    in_flight_.swap(queue_);
+    buffers_.clear();
+    for (const auto& f : in_flight_) buffers_.emplace_back(net::buffer(f));
+    net::async_write(socket_, buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->in_flight_.clear();
       if (ec) return self->fail("write: " + ec.message());
-      self->queue_.pop_front();
       if (!self->queue_.empty()) self->do_write();
     });
   }
 
+  using ws_opcode = sockio::engine::detail::ws::opcode;
+  using ws_event = sockio::engine::detail::ws::event;
+
   net::io_context& context_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
   shared_state& shared_;
   stats& stats_;
   std::string payload_;
-  std::deque<std::string> queue_;
+  sockio::engine::detail::ws::reader reader_;
+  std::string handshake_;
+  std::vector<std::string> queue_;
+  std::vector<std::string> in_flight_;
+  std::vector<net::const_buffer> buffers_;
+  bool writing_ = false;
   std::uint64_t ack_id_ = 0;
   std::int64_t sent_at_ = 0;
   std::int64_t connect_us_ = 0;

@@ -21,6 +21,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <variant>
 
@@ -555,44 +556,55 @@ class lean_ws_connection final : public ws_transport,
     if (writing_ || closed_) return;
     // One batch: control bytes (the 101 answer, pongs), the queued packets, then the
     // close frame once nothing else is left.
-    batch_ = std::min<std::size_t>(queue_.size(), 512);
+    batch_ = std::min<std::size_t>(queue_.size(), 4096);
     const bool with_close = close_queued_ && !close_sent_ && batch_ == queue_.size();
     if (control_.empty() && batch_ == 0 && !with_close) return;
     writing_ = true;
-    headers_.resize(batch_ * ws::max_header_size + 2 * ws::max_header_size);
-    buffers_.clear();
-    buffers_.reserve(1 + batch_ * 3 + 1);
-    if (!control_.empty()) {
-      in_flight_control_.swap(control_);
-      buffers_.emplace_back(net::buffer(in_flight_control_));
+    // Frame headers, type characters and small payloads are copied into one buffer;
+    // large payloads are written from their shared bytes (TLS: everything is copied,
+    // one record per batch). So a burst of small packets costs one sendmsg.
+    constexpr std::size_t copy_limit = is_tls<Stream> ? SIZE_MAX : 1024;
+    std::size_t flat_size = control_.size() + ws::max_header_size + 2;
+    for (std::size_t i = 0; i < batch_; ++i) {
+      const auto n = queue_[i].view().size();
+      flat_size += ws::max_header_size + 1 + (n <= copy_limit ? n : 0);
     }
-    auto* header = headers_.data();
+    flat_.clear();
+    flat_.reserve(flat_size);  // no reallocation below: buffers point into it
+    buffers_.clear();
+    std::size_t segment = 0;  // start of the part of flat_ not yet in buffers_
+    const auto close_segment = [&] {
+      if (flat_.size() > segment) buffers_.emplace_back(flat_.data() + segment, flat_.size() - segment);
+      segment = flat_.size();
+    };
+    flat_ += control_;
+    std::string().swap(control_);
+    std::uint8_t header[ws::max_header_size];
     for (std::size_t i = 0; i < batch_; ++i) {
       const auto& p = queue_[i];
+      const auto data = p.view();
       const bool text = !p.binary;
       const auto size = ws::encode_header(header, text ? ws::opcode::text : ws::opcode::binary,
-                                          p.view().size() + (text ? 1 : 0));
-      buffers_.emplace_back(header, size);
-      header += size;
-      if (text) buffers_.emplace_back(type_chars.data() + static_cast<int>(p.type), 1);
-      buffers_.emplace_back(net::buffer(p.view()));
+                                          data.size() + (text ? 1 : 0));
+      flat_.append(reinterpret_cast<const char*>(header), size);
+      if (text) flat_ += type_chars[static_cast<int>(p.type)];
+      if (data.size() <= copy_limit) {
+        flat_ += data;
+      } else {
+        close_segment();
+        buffers_.emplace_back(net::buffer(data));
+      }
     }
     if (with_close) {
       close_sent_ = true;
-      const std::uint8_t code[2] = {static_cast<std::uint8_t>(close_code_ >> 8), static_cast<std::uint8_t>(close_code_)};
       const auto size = ws::encode_header(header, ws::opcode::close, 2);
-      std::memcpy(header + size, code, 2);
-      buffers_.emplace_back(header, size + 2);
+      flat_.append(reinterpret_cast<const char*>(header), size);
+      flat_ += static_cast<char>(close_code_ >> 8);
+      flat_ += static_cast<char>(close_code_ & 0xFF);
     }
-    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); };
-    if constexpr (is_tls<Stream>) {
-      // One TLS record per write rather than one per buffer.
-      flat_.clear();
-      for (const auto& b : buffers_) flat_.append(static_cast<const char*>(b.data()), b.size());
-      net::async_write(stream_, net::buffer(flat_), std::move(done));
-    } else {
-      net::async_write(stream_, buffers_, std::move(done));
-    }
+    close_segment();
+    net::async_write(stream_, std::span<const net::const_buffer>(buffers_),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -602,8 +614,6 @@ class lean_ws_connection final : public ws_transport,
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
     batch_ = 0;
     // Idle connections keep no write buffers.
-    std::string().swap(in_flight_control_);
-    std::vector<std::uint8_t>().swap(headers_);
     std::vector<net::const_buffer>().swap(buffers_);
     std::string().swap(flat_);
     if (queue_.empty()) std::vector<outgoing>().swap(queue_);
@@ -666,11 +676,9 @@ class lean_ws_connection final : public ws_transport,
   std::vector<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
   std::string control_;  // bytes to send before the next packets
-  // The write under way.
-  std::string in_flight_control_;
-  std::vector<std::uint8_t> headers_;
+  // The write under way: headers and small payloads copied, large payloads referenced.
+  std::string flat_;
   std::vector<net::const_buffer> buffers_;
-  std::string flat_;  // TLS: the batch in one piece
   std::size_t batch_ = 0;
   std::vector<char> tls_buffer_;
   std::optional<net::steady_timer> linger_;

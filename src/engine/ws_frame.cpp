@@ -60,7 +60,8 @@ reader::parse reader::parse_header(const char* data, std::size_t size, frame& f)
   const auto b1 = static_cast<std::uint8_t>(data[1]);
   f.fin = (b0 & 0x80) != 0;
   const auto op = b0 & 0x0F;
-  if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0) return error_ = protocol_error, parse::error;  // RSV; unmasked
+  const bool masked = (b1 & 0x80) != 0;
+  if ((b0 & 0x70) != 0 || masked != from_client_) return error_ = protocol_error, parse::error;  // RSV; masking
   if (op > 2 && op != 8 && op != 9 && op != 10) return error_ = protocol_error, parse::error;
   f.op = static_cast<opcode>(op);
   std::uint64_t length = b1 & 0x7F;
@@ -79,9 +80,10 @@ reader::parse reader::parse_header(const char* data, std::size_t size, frame& f)
   }
   if (op >= 8 && (!f.fin || length > 125)) return error_ = protocol_error, parse::error;
   if (length > max_message_) return error_ = message_too_big, parse::error;
-  if (size < pos + 4) return parse::need_more;
-  f.mask = reinterpret_cast<const std::uint8_t*>(data + pos);
-  f.header_size = pos + 4;
+  const std::size_t mask_size = masked ? 4 : 0;
+  if (size < pos + mask_size) return parse::need_more;
+  f.mask = masked ? reinterpret_cast<const std::uint8_t*>(data + pos) : nullptr;
+  f.header_size = pos + mask_size;
   f.length = length;
   return parse::ok;
 }

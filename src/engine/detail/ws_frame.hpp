@@ -36,11 +36,14 @@ struct event {
   std::uint16_t code = 0; ///< close code (1005 when the close frame has none)
 };
 
-/// Turns bytes from a client into messages and control frames. Holds memory only while
+/// Turns bytes from a client (or, for a client, from a server) into messages and
+/// control frames. Holds memory only while
 /// a frame or a fragmented message is incomplete: idle connections cost nothing here.
 class reader {
  public:
-  explicit reader(std::size_t max_message) : max_message_(max_message) {}
+  /// `from_client`: frames must be masked (a server reading); else unmasked (a client).
+  explicit reader(std::size_t max_message, bool from_client = true)
+      : max_message_(max_message), from_client_(from_client) {}
 
   /// Consumes `bytes` (unmasked in place, hence mutable) and calls `on_event(const event&)`
   /// for each complete message or control frame, in order. `on_event` returns false to
@@ -72,6 +75,7 @@ class reader {
   std::ptrdiff_t consume(char* data, std::size_t size, OnEvent& on_event, bool& stop);
 
   std::size_t max_message_;
+  bool from_client_;
   std::string partial_;  // an incomplete frame, kept between reads
   std::string message_;  // fragments of a message in progress
   opcode message_op_ = opcode::text;
@@ -88,7 +92,7 @@ inline void unmask(char* data, std::size_t size, const std::uint8_t* mask) noexc
 template <class OnEvent>
 bool reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bool& stop) {
   const auto length = static_cast<std::size_t>(f.length);
-  unmask(payload, length, f.mask);
+  if (f.mask) unmask(payload, length, f.mask);
   const std::string_view data(payload, length);
   switch (f.op) {
     case opcode::ping:
