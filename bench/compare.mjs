@@ -84,6 +84,7 @@ const scenarios = {
   fanout_1k: { scenario: "fanout", extra: ["--clients", String(plan.fanout1k[0]), "--bursts", String(plan.fanout1k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
   fanout_10k: { scenario: "fanout", extra: ["--clients", String(plan.fanout10k[0]), "--bursts", String(plan.fanout10k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
   idle_memory: { scenario: "idle", extra: ["--clients", String(plan.idle), "--duration", "2"], figure: (r) => r.bytes_per_connection, unit: "bytes/conn", higher: false },
+  polling_echo: { scenario: "polling-echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
 };
 
 const raw = {};

@@ -1,7 +1,7 @@
-// sockio-bench: a Socket.IO load generator speaking the protocol over WebSocket itself
-// (Engine.IO v4 / Socket.IO v5), many connections per thread.
+// sockio-bench: a Socket.IO load generator speaking the protocol itself (Engine.IO v4 /
+// Socket.IO v5, over WebSocket or long-polling), many connections per thread.
 //
-//   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]
+//   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout|polling-echo] [--clients N]
 //                [--duration S] [--threads N] [--bursts K] [--payload BYTES]
 //                [--server-pid PID] [--json] [--raw]
 //
@@ -11,6 +11,7 @@
 //   echo     N clients in a closed loop, each emit with an ack: acks/s, round trip p50/p99/p999
 //   fanout   N clients join one room; one of them asks for K broadcasts: deliveries/s and
 //            delivery latency p50/p99 (timestamp carried in the payload)
+//   polling-echo  the echo over HTTP long-polling only (POST the event, GET its ack)
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
 #include <algorithm>
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <deque>
@@ -39,6 +41,7 @@
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
@@ -89,20 +92,31 @@ struct shared_state {
   std::atomic<std::uint64_t> deliveries{0};
 };
 
+/// What the scenarios need from a client, whatever its transport.
+class client {
+ public:
+  virtual ~client() = default;
+  virtual net::io_context& context() = 0;
+  virtual void start(const tcp::endpoint& endpoint) = 0;
+  virtual void close() = 0;
+  virtual void join_room() {}
+  virtual void request_burst() {}
+};
+
 /// One Socket.IO client over one WebSocket. The framing is sockio's own
 /// (`ws_frame.hpp`, in client mode), so that the generator spends less per message than
 /// the servers it measures: idle clients hold no read buffer (they wait for readability,
 /// then read into the thread's buffer) and queued messages leave in one gathered write.
 /// Client frames carry an all-zero masking key: valid, and free to apply.
-class connection : public std::enable_shared_from_this<connection> {
+class connection final : public client, public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, shared_state& shared, stats& st)
       : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x'),
         reader_(64u << 20, false) {}
 
-  net::io_context& context() { return context_; }
+  net::io_context& context() override { return context_; }
 
-  void start(const tcp::endpoint& endpoint) {
+  void start(const tcp::endpoint& endpoint) override {
     started_at_ = clock_type::now();
     socket_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
@@ -124,12 +138,12 @@ class connection : public std::enable_shared_from_this<connection> {
 
   /// Connect time of this client in microseconds (valid once connected).
   std::int64_t connect_us() const { return connect_us_; }
-  void join_room() { send("420[\"join\",\"bench\"]"); }
-  void request_burst() {
+  void join_room() override { send("420[\"join\",\"bench\"]"); }
+  void request_burst() override {
     const json args = json::array({"burst", "bench", shared_.opt.bursts, now_us(), payload_});
     send("42" + std::to_string(++ack_id_) + args.dump());
   }
-  void close() {
+  void close() override {
     beast::error_code ignored;
     socket_.close(ignored);
   }
@@ -264,6 +278,123 @@ class connection : public std::enable_shared_from_this<connection> {
   clock_type::time_point started_at_;
 };
 
+/// One Socket.IO client over HTTP long-polling only (the polling-echo scenario): one
+/// kept-alive connection, closed loop: POST the event, then GET until its ack is in.
+class polling_client final : public client, public std::enable_shared_from_this<polling_client> {
+ public:
+  polling_client(net::io_context& ioc, shared_state& shared, stats& st)
+      : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x') {}
+
+  net::io_context& context() override { return context_; }
+
+  void start(const tcp::endpoint& endpoint) override {
+    socket_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail("connect: " + ec.message());
+      self->socket_.set_option(tcp::no_delay(true));
+      self->request(http::verb::get, "", [self](const std::string& body) {
+        const auto at = body.find("\"sid\":\"");
+        if (!body.starts_with("0{") || at == std::string::npos) return self->fail("handshake: " + body.substr(0, 80));
+        self->sid_ = body.substr(at + 7, body.find('"', at + 7) - at - 7);
+        self->post("40", [self] { self->poll(); });
+      });
+    });
+  }
+
+  void close() override {
+    beast::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  void fail(const std::string& what) {
+    if (!shared_.done) stats_.fail(what);
+  }
+
+  /// One request on the kept-alive connection; `then` gets the body of a 200 answer.
+  void request(http::verb method, std::string body, std::function<void(const std::string&)> then) {
+    req_ = {method, "/socket.io/?EIO=4&transport=polling" + (sid_.empty() ? "" : "&sid=" + sid_), 11};
+    req_.set(http::field::host, shared_.opt.host);
+    req_.body() = std::move(body);
+    req_.prepare_payload();
+    http::async_write(socket_, req_, [self = shared_from_this(), then = std::move(then)](beast::error_code ec,
+                                                                                           std::size_t) mutable {
+      if (ec) return self->fail("write: " + ec.message());
+      self->res_ = {};
+      http::async_read(self->socket_, self->buffer_, self->res_,
+                       [self, then = std::move(then)](beast::error_code ec, std::size_t) {
+                         if (ec) return self->fail("read: " + ec.message());
+                         if (self->res_.result() != http::status::ok) {
+                           return self->fail("HTTP " + std::to_string(self->res_.result_int()) + ": " + self->res_.body());
+                         }
+                         then(self->res_.body());
+                       });
+    });
+  }
+
+  void post(std::string packets, std::function<void()> then) {
+    request(http::verb::post, std::move(packets), [then = std::move(then)](const std::string&) { then(); });
+  }
+
+  /// GETs and handles the packets of the answer.
+  void poll() {
+    request(http::verb::get, "", [self = shared_from_this()](const std::string& body) {
+      bool acked = false, pinged = false;
+      for (std::size_t start = 0; start <= body.size();) {
+        const auto end = std::min(body.find('\x1e', start), body.size());
+        const std::string_view p(body.data() + start, end - start);
+        if (p == "2") pinged = true;
+        if (p.starts_with("40")) self->on_connected();
+        if (p.starts_with("43")) acked = true;
+        if (p == "1" || p.starts_with("44")) return self->fail("closed or refused: " + std::string(p));
+        start = end + 1;
+      }
+      if (acked) self->on_ack();
+      if (pinged) return self->post("3", [self] { self->next(); });
+      self->next();
+    });
+  }
+
+  void on_connected() {
+    ++stats_.connected;
+    ++shared_.ready;
+    connected_ = true;
+  }
+
+  /// The next step of the loop: send an echo when none is out, else wait for its ack.
+  void next() {
+    if (shared_.done) return;
+    if (!connected_ || shared_.opt.scenario != "polling-echo" || waiting_) return poll();
+    waiting_ = true;
+    sent_at_ = now_us();
+    post("42" + std::to_string(++ack_id_) + "[\"echo\",\"" + payload_ + "\"]", [self = shared_from_this()] {
+      self->poll();
+    });
+  }
+
+  void on_ack() {
+    waiting_ = false;
+    if (shared_.measuring) {
+      ++stats_.acks;
+      shared_.acks.fetch_add(1, std::memory_order_relaxed);
+      stats_.latencies_us.push_back(static_cast<std::uint32_t>(now_us() - sent_at_));
+    }
+  }
+
+  net::io_context& context_;
+  tcp::socket socket_;
+  shared_state& shared_;
+  stats& stats_;
+  std::string payload_;
+  std::string sid_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+  bool connected_ = false;
+  bool waiting_ = false;
+  std::uint64_t ack_id_ = 0;
+  std::int64_t sent_at_ = 0;
+};
+
 long rss_kib(long pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -316,7 +447,7 @@ int main(int argc, char** argv) {
     else if (a == "--raw") opt.raw = true;
     else return usage();
   }
-  const std::vector<std::string> scenarios{"connect", "idle", "echo", "fanout"};
+  const std::vector<std::string> scenarios{"connect", "idle", "echo", "fanout", "polling-echo"};
   if (opt.port == 0 || std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) return usage();
 
   boost::system::error_code ec;
@@ -340,7 +471,7 @@ int main(int argc, char** argv) {
   shared.opt = opt;
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<stats> per_thread(opt.threads);
-  std::vector<std::shared_ptr<connection>> connections;
+  std::vector<std::shared_ptr<client>> connections;
   for (unsigned t = 0; t < opt.threads; ++t) contexts.push_back(std::make_unique<net::io_context>(1));
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   for (auto& c : contexts) guards.push_back(net::make_work_guard(*c));
@@ -351,7 +482,12 @@ int main(int argc, char** argv) {
   const auto connect_start = clock_type::now();
   for (unsigned i = 0; i < opt.clients; ++i) {
     const auto t = i % opt.threads;
-    auto c = std::make_shared<connection>(*contexts[t], shared, per_thread[t]);
+    std::shared_ptr<client> c;
+    if (opt.scenario == "polling-echo") {
+      c = std::make_shared<polling_client>(*contexts[t], shared, per_thread[t]);
+    } else {
+      c = std::make_shared<connection>(*contexts[t], shared, per_thread[t]);
+    }
     connections.push_back(c);
     net::post(*contexts[t], [c, endpoint] { c->start(endpoint); });
   }
@@ -370,7 +506,7 @@ int main(int argc, char** argv) {
   result["connections_per_second"] = shared.ready / std::max(connect_seconds, 1e-9);
 
   // Runs `fn` on every connection, on its own thread.
-  const auto for_each_connection = [&](std::function<void(connection&)> fn) {
+  const auto for_each_connection = [&](std::function<void(client&)> fn) {
     for (auto& c : connections) net::post(c->context(), [c, fn] { fn(*c); });
   };
   // Waits `seconds`, printing a progress line every second on long runs.
@@ -394,14 +530,14 @@ int main(int argc, char** argv) {
       result["server_rss_after_kib"] = rss_after;
       result["bytes_per_connection"] = shared.ready ? (rss_after - rss_before) * 1024.0 / shared.ready : 0.0;
     }
-  } else if (opt.scenario == "echo") {
+  } else if (opt.scenario == "echo" || opt.scenario == "polling-echo") {
     shared.measuring = true;  // the clients have been echoing since they connected
     const auto start = clock_type::now();
     measure_for(opt.duration);
     shared.measuring = false;
     measured = std::chrono::duration<double>(clock_type::now() - start).count();
   } else if (opt.scenario == "fanout") {
-    for_each_connection([](connection& c) { c.join_room(); });
+    for_each_connection([](client& c) { c.join_room(); });
     if (!wait_until([&] { return shared.joined >= shared.ready; }, 30)) {
       std::cerr << "sockio-bench: only " << shared.joined << " clients joined the room\n";
     }
@@ -416,7 +552,7 @@ int main(int argc, char** argv) {
   }
 
   shared.done = true;
-  for_each_connection([](connection& c) { c.close(); });
+  for_each_connection([](client& c) { c.close(); });
   guards.clear();
   for (auto& t : threads) t.join();
 
@@ -431,7 +567,7 @@ int main(int argc, char** argv) {
   }
   result["failures"] = total.failures;
   if (!total.first_error.empty()) result["first_error"] = total.first_error;
-  if (opt.scenario == "echo") {
+  if (opt.scenario == "echo" || opt.scenario == "polling-echo") {
     result["acks"] = total.acks;
     result["acks_per_second"] = total.acks / std::max(measured, 1e-9);
     result["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.5)},

@@ -37,6 +37,14 @@ describe("sockio-bench scenarios against bench_server", () => {
     assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p99 >= r.latency_ms.p50);
   });
 
+  it("polling-echo reports acks over long-polling", async () => {
+    const r = await bench(server.port, "polling-echo");
+    assert.equal(r.failures, 0);
+    assert.equal(r.connected, 20);
+    assert.ok(r.acks > 0 && r.acks_per_second > 0, JSON.stringify(r));
+    assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p99 >= r.latency_ms.p50);
+  });
+
   it("fanout delivers every broadcast to every member", async () => {
     const r = await bench(server.port, "fanout", ["--bursts", "10"]);
     assert.equal(r.failures, 0);
