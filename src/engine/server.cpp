@@ -146,6 +146,25 @@ void apply_cors(const cors_options& cors, const http::request_header<Fields>& re
   if (cors.max_age) res.set(http::field::access_control_max_age, std::to_string(*cors.max_age));
 }
 
+/// A new session on `home` whose transport is the WebSocket `ws` (no sid in the request).
+std::shared_ptr<session_impl> open_websocket_session(server_state& server, shard& home, request_info info,
+                                                     std::shared_ptr<ws_transport> ws) {
+  auto sid = server.make_sid(home.index());
+  auto s = std::make_shared<session_impl>(server, home, sid, std::move(info));
+  home.sessions().emplace(sid, s);
+  s->open(std::move(ws));
+  return s;
+}
+
+/// The session `sid` of `home` if a WebSocket may probe it now, else the error to answer:
+/// after an upgrade, or during another one, a further WebSocket is refused.
+std::variant<std::shared_ptr<session_impl>, errc> upgradable_session(shard& home, const std::string& sid) {
+  auto s = home.find(sid);
+  if (!s) return errc::unknown_sid;
+  if (s->transport() != transport_kind::polling || !s->is_open()) return errc::bad_request;
+  return s;
+}
+
 // ---------------------------------------------------------------------------------------
 /// A WebSocket connection: the transport of a session opened over WebSocket or upgraded.
 template <class Stream>
@@ -171,11 +190,8 @@ class ws_connection final : public ws_transport,
   void accept_direct(request req) {
     auto info = make_request_info(req, lowest(ws_.next_layer()), is_tls<Stream>);
     do_accept(std::move(req), [this, info = std::move(info)]() mutable {
-      auto sid = server_.make_sid(home_.index());
-      auto s = std::make_shared<session_impl>(server_, home_, sid, std::move(info));
-      home_.sessions().emplace(sid, s);
+      auto s = open_websocket_session(server_, home_, std::move(info), shared_from_this());
       session_ = s;
-      s->open(shared_from_this());
       do_read();
       server_.opened(s);
     });
@@ -183,12 +199,8 @@ class ws_connection final : public ws_transport,
 
   /// The probe of an upgrade for session `sid` (which lives on this shard).
   void accept_upgrade(const std::string& sid, request req) {
-    auto s = home_.find(sid);
-    if (!s) return reject(errc::unknown_sid);
-    // After an upgrade, or during another one, a further WebSocket is refused.
-    if (s->transport() != transport_kind::polling || !s->is_open()) {
-      return reject(errc::bad_request);
-    }
+    const auto found = upgradable_session(home_, sid);
+    if (auto refused = std::get_if<errc>(&found)) return reject(*refused);
     do_accept(std::move(req), [this, sid] {
       auto s = home_.find(sid);
       if (!s || !s->begin_upgrade(shared_from_this())) {
@@ -393,22 +405,18 @@ class lean_ws_connection final : public ws_transport,
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
     if (!handshake(req)) return;
-    auto sid = server_.make_sid(home_.index());
-    auto s = std::make_shared<session_impl>(server_, home_, sid,
-                                            make_request_info(req, lowest(stream_), is_tls<Stream>));
-    home_.sessions().emplace(sid, s);
+    auto s = open_websocket_session(server_, home_, make_request_info(req, lowest(stream_), is_tls<Stream>),
+                                    shared_from_this());
     session_ = s;
-    s->open(shared_from_this());
     do_read();
     server_.opened(s);
   }
 
   /// The probe of an upgrade for session `sid` (which lives on this shard).
   void accept_upgrade(const std::string& sid, request req) {
-    auto s = home_.find(sid);
-    if (!s) return reject(error_reply(errc::unknown_sid));
-    // After an upgrade, or during another one, a further WebSocket is refused.
-    if (s->transport() != transport_kind::polling || !s->is_open()) return reject(error_reply(errc::bad_request));
+    auto found = upgradable_session(home_, sid);
+    if (auto refused = std::get_if<errc>(&found)) return reject(error_reply(*refused));
+    auto s = std::get<std::shared_ptr<session_impl>>(std::move(found));
     if (!handshake(req)) return;
     if (!s->begin_upgrade(shared_from_this())) return close();
     session_ = s;
