@@ -92,15 +92,40 @@ struct shared_state {
   std::atomic<std::uint64_t> deliveries{0};
 };
 
-/// What the scenarios need from a client, whatever its transport.
+/// What the scenarios need from a client, whatever its transport, and what both
+/// transports share.
 class client {
  public:
+  client(net::io_context& ioc, shared_state& shared, stats& st)
+      : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x') {}
   virtual ~client() = default;
-  virtual net::io_context& context() = 0;
+
+  net::io_context& context() { return context_; }
   virtual void start(const tcp::endpoint& endpoint) = 0;
-  virtual void close() = 0;
   virtual void join_room() {}
   virtual void request_burst() {}
+  void close() {
+    beast::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ protected:
+  void fail(const std::string& what) {
+    if (!shared_.done) stats_.fail(what);
+  }
+  /// Counts an echo's acknowledgement while measuring.
+  void record_ack(std::int64_t sent_at) {
+    if (!shared_.measuring) return;
+    ++stats_.acks;
+    shared_.acks.fetch_add(1, std::memory_order_relaxed);
+    stats_.latencies_us.push_back(static_cast<std::uint32_t>(now_us() - sent_at));
+  }
+
+  net::io_context& context_;
+  tcp::socket socket_;
+  shared_state& shared_;
+  stats& stats_;
+  std::string payload_;
 };
 
 /// One Socket.IO client over one WebSocket. The framing is sockio's own
@@ -111,10 +136,7 @@ class client {
 class connection final : public client, public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, shared_state& shared, stats& st)
-      : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x'),
-        reader_(64u << 20, false) {}
-
-  net::io_context& context() override { return context_; }
+      : client(ioc, shared, st), reader_(64u << 20, false) {}
 
   void start(const tcp::endpoint& endpoint) override {
     started_at_ = clock_type::now();
@@ -143,16 +165,7 @@ class connection final : public client, public std::enable_shared_from_this<conn
     const json args = json::array({"burst", "bench", shared_.opt.bursts, now_us(), payload_});
     send("42" + std::to_string(++ack_id_) + args.dump());
   }
-  void close() override {
-    beast::error_code ignored;
-    socket_.close(ignored);
-  }
-
  private:
-  void fail(const std::string& what) {
-    if (!shared_.done) stats_.fail(what);
-  }
-
   void on_handshake(beast::error_code ec, std::size_t header_size) {
     if (ec) return fail("handshake: " + ec.message());
     if (!handshake_.starts_with("HTTP/1.1 101")) return fail("handshake: " + handshake_.substr(0, handshake_.find('\r')));
@@ -224,11 +237,7 @@ class connection final : public client, public std::enable_shared_from_this<conn
 
   void on_ack() {
     if (shared_.opt.scenario != "echo") return;
-    if (shared_.measuring) {
-      ++stats_.acks;
-      shared_.acks.fetch_add(1, std::memory_order_relaxed);
-      stats_.latencies_us.push_back(static_cast<std::uint32_t>(now_us() - sent_at_));
-    }
+    record_ack(sent_at_);
     send_echo();
   }
 
@@ -261,11 +270,6 @@ class connection final : public client, public std::enable_shared_from_this<conn
   using ws_opcode = sockio::engine::detail::ws::opcode;
   using ws_event = sockio::engine::detail::ws::event;
 
-  net::io_context& context_;
-  tcp::socket socket_;
-  shared_state& shared_;
-  stats& stats_;
-  std::string payload_;
   sockio::engine::detail::ws::reader reader_;
   std::string handshake_;
   std::vector<std::string> queue_;
@@ -282,10 +286,7 @@ class connection final : public client, public std::enable_shared_from_this<conn
 /// kept-alive connection, closed loop: POST the event, then GET until its ack is in.
 class polling_client final : public client, public std::enable_shared_from_this<polling_client> {
  public:
-  polling_client(net::io_context& ioc, shared_state& shared, stats& st)
-      : context_(ioc), socket_(ioc), shared_(shared), stats_(st), payload_(shared.opt.payload, 'x') {}
-
-  net::io_context& context() override { return context_; }
+  polling_client(net::io_context& ioc, shared_state& shared, stats& st) : client(ioc, shared, st) {}
 
   void start(const tcp::endpoint& endpoint) override {
     socket_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
@@ -300,16 +301,7 @@ class polling_client final : public client, public std::enable_shared_from_this<
     });
   }
 
-  void close() override {
-    beast::error_code ignored;
-    socket_.close(ignored);
-  }
-
  private:
-  void fail(const std::string& what) {
-    if (!shared_.done) stats_.fail(what);
-  }
-
   /// One request on the kept-alive connection; `then` gets the body of a 200 answer.
   void request(http::verb method, std::string body, std::function<void(const std::string&)> then) {
     req_ = {method, "/socket.io/?EIO=4&transport=polling" + (sid_.empty() ? "" : "&sid=" + sid_), 11};
@@ -373,18 +365,9 @@ class polling_client final : public client, public std::enable_shared_from_this<
 
   void on_ack() {
     waiting_ = false;
-    if (shared_.measuring) {
-      ++stats_.acks;
-      shared_.acks.fetch_add(1, std::memory_order_relaxed);
-      stats_.latencies_us.push_back(static_cast<std::uint32_t>(now_us() - sent_at_));
-    }
+    record_ack(sent_at_);
   }
 
-  net::io_context& context_;
-  tcp::socket socket_;
-  shared_state& shared_;
-  stats& stats_;
-  std::string payload_;
   std::string sid_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
