@@ -379,6 +379,35 @@ std::variant<std::string, http_reply> websocket_accept(const http::request<Body>
          "Sec-WebSocket-Accept: " + std::string(reinterpret_cast<const char*>(encoded)) + "\r\n\r\n";
 }
 
+/// Containers lent to connections for one write and given back, one pool per thread
+/// (so per shard): writes allocate nothing once warm, and idle connections hold no buffer.
+template <class Container>
+class buffer_pool {
+ public:
+  static void lend(Container& into) {
+    auto& pool = free_list();
+    if (into.capacity() != 0 || pool.empty()) return;
+    into = std::move(pool.back());
+    pool.pop_back();
+  }
+  static void give_back(Container& from) {
+    auto& pool = free_list();
+    from.clear();
+    if (from.capacity() != 0 && from.capacity() <= max_kept_capacity && pool.size() < max_kept) {
+      pool.push_back(std::move(from));
+    }
+    Container().swap(from);
+  }
+
+ private:
+  static constexpr std::size_t max_kept = 1024;
+  static constexpr std::size_t max_kept_capacity = 64 * 1024;
+  static std::vector<Container>& free_list() {
+    thread_local std::vector<Container> pool;
+    return pool;
+  }
+};
+
 /// A WebSocket transport with our own framing (ws_frame.hpp), used unless
 /// permessage-deflate is enabled. Idle, it holds no buffer: plain TCP connections wait
 /// for readability and read into the shard's scratch buffer. Packets queued within one
@@ -427,6 +456,7 @@ class lean_ws_connection final : public ws_transport,
     assert(on_own_thread());
     if (closing_ || closed_) return;
     queued_bytes_ += packet.size();
+    buffer_pool<std::vector<outgoing>>::lend(queue_);
     queue_.push_back(std::move(packet));
     schedule_write();
   }
@@ -577,6 +607,8 @@ class lean_ws_connection final : public ws_transport,
       const auto n = queue_[i].view().size();
       flat_size += ws::max_header_size + 1 + (n <= copy_limit ? n : 0);
     }
+    buffer_pool<std::string>::lend(flat_);
+    buffer_pool<std::vector<net::const_buffer>>::lend(buffers_);
     flat_.clear();
     flat_.reserve(flat_size);  // no reallocation below: buffers point into it
     buffers_.clear();
@@ -622,9 +654,9 @@ class lean_ws_connection final : public ws_transport,
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
     batch_ = 0;
     // Idle connections keep no write buffers.
-    std::vector<net::const_buffer>().swap(buffers_);
-    std::string().swap(flat_);
-    if (queue_.empty()) std::vector<outgoing>().swap(queue_);
+    buffer_pool<std::vector<net::const_buffer>>::give_back(buffers_);
+    buffer_pool<std::string>::give_back(flat_);
+    if (queue_.empty()) buffer_pool<std::vector<outgoing>>::give_back(queue_);
     if (ec) {
       queue_.clear();
       queued_bytes_ = 0;
