@@ -4,9 +4,7 @@
 #include <jwt.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace sockio::gateway {
 
@@ -42,10 +40,7 @@ authenticator::authenticator(const config& c) : config_(c) {
   if (c.auth_algorithm == "HS256") {
     key_ = c.auth_secret;
   } else {
-    std::ifstream in(c.auth_public_key, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    key_ = text.str();
+    key_ = file_contents(c.auth_public_key);
   }
 }
 

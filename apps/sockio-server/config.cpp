@@ -8,6 +8,8 @@
 #include <charconv>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <toml++/toml.h>
 #include <variant>
@@ -257,6 +259,13 @@ std::string validate(const config& c) {
 }
 
 }  // namespace
+
+std::string file_contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 load_result load_config(int argc, char** argv, const config& defaults) {
   config c = defaults;

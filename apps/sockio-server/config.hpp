@@ -76,6 +76,9 @@ struct config {
   bool tls() const { return !tls_cert.empty(); }
 };
 
+/// The whole content of the file at `path` ("" if it cannot be read).
+std::string file_contents(const std::string& path);
+
 /// What `load_config` decided.
 struct load_result {
   std::optional<config> cfg;  ///< set when the server should start

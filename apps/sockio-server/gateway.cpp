@@ -7,8 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 namespace sockio::gateway {
 namespace {
@@ -17,9 +15,8 @@ using clock = std::chrono::steady_clock;
 
 /// Events a client may not publish: socket.io's reserved names and the gateway's own.
 bool reserved_event(std::string_view e) {
-  for (std::string_view r : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                             "removeListener", "join", "leave", "publish", "presence", "presence:join",
-                             "presence:leave", "error"}) {
+  if (reserved_by_socketio(e)) return true;
+  for (std::string_view r : {"join", "leave", "publish", "presence", "presence:join", "presence:leave", "error"}) {
     if (e == r) return true;
   }
   return false;
@@ -55,13 +52,6 @@ std::vector<std::string> strings(const json& value) {
   return out;
 }
 
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 sio::server_options server_options_of(const config& c) {
   sio::server_options o;
   auto& e = o.engine;
@@ -91,12 +81,20 @@ struct socket_context {
   std::int64_t dropped_in_a_row = 0;
 };
 
+bool reserved_by_socketio(std::string_view event) {
+  for (std::string_view r : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                             "removeListener"}) {
+    if (event == r) return true;
+  }
+  return false;
+}
+
 json member_of(const std::string& sid, const json& data) {
   return json{{"sid", sid}, {"user", data.value("user", json(nullptr))}, {"name", data.value("name", "")}};
 }
 
 gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
-  if (!config_.client_bundle.empty()) client_bundle_ = read_whole(config_.client_bundle);
+  if (!config_.client_bundle.empty()) client_bundle_ = file_contents(config_.client_bundle);
   if (config_.path.back() != '/') config_.path += '/';
   bundle_path_ = config_.path + "socket.io.min.js";
   auto options = server_options_of(config_);

@@ -74,7 +74,11 @@ class gateway {
   std::unique_ptr<sio::server> server_;  // last: its handlers use the members above
 };
 
-/// Builds the events that gateway sockets understand into a member description.
+/// A member of a room as presence reports it: `{sid, user, name}`.
 json member_of(const std::string& sid, const json& data);
+
+/// True for the event names socket.io reserves (`connect`, `disconnect`, ...): no client
+/// and no backend may emit them.
+bool reserved_by_socketio(std::string_view event);
 
 }  // namespace sockio::gateway

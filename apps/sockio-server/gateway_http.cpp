@@ -4,8 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "gateway.hpp"
 
@@ -131,10 +129,8 @@ void gateway::handle_http(const engine::request_info& req, std::string body, eng
   }
   if (!config_.static_dir.empty() && get) {
     if (auto file = static_file(config_.static_dir, path)) {
-      std::ifstream in(*file, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      return respond({200, {{"content-type", std::string(content_type(*file))}, {"cache-control", "no-cache"}}, text.str()});
+      return respond({200, {{"content-type", std::string(content_type(*file))}, {"cache-control", "no-cache"}},
+                      file_contents(file->string())});
     }
   }
   respond({404, {{"content-type", "text/plain; charset=utf-8"}}, "Not Found\n"});
@@ -162,9 +158,8 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     if (event == b.end() || !event->is_string() || event->get_ref<const std::string&>().empty()) {
       return respond(api_error(400, "event must be a non-empty string"));
     }
-    for (std::string_view r : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                               "removeListener"}) {
-      if (*event == r) return respond(api_error(400, "reserved event " + std::string(r)));
+    if (reserved_by_socketio(event->get_ref<const std::string&>())) {
+      return respond(api_error(400, "reserved event " + event->get<std::string>()));
     }
     const auto args = b.value("args", json::array());
     if (!args.is_array()) return respond(api_error(400, "args must be a list"));

@@ -998,14 +998,14 @@ class http_connection final : public connection,
     auto sid = find_query(req.target(), "sid");
     if (!sid) {
       if (auto refused = admit()) return write_reply(std::move(*refused), true);
-      return accept_websocket(home_, std::move(stream_), [req = parser_->release()](auto& ws) mutable {
+      return accept_websocket(server_, home_, std::move(stream_), [req = parser_->release()](auto& ws) mutable {
         ws->accept_direct(std::move(req));
       });
     }
     const int j = server_.shard_of(*sid);
     if (j < 0) return write_reply(error_reply(errc::unknown_sid), true);
     if (static_cast<unsigned>(j) == home_.index()) {
-      return accept_websocket(home_, std::move(stream_), [sid = *sid, req = parser_->release()](auto& ws) mutable {
+      return accept_websocket(server_, home_, std::move(stream_), [sid = *sid, req = parser_->release()](auto& ws) mutable {
         ws->accept_upgrade(sid, std::move(req));
       });
     }
@@ -1036,9 +1036,6 @@ class http_connection final : public connection,
       auto ws = std::make_shared<lean_ws_connection<Stream>>(server, home, std::move(stream));
       accept(ws);
     }
-  }
-  void accept_websocket(shard& home, Stream stream, auto accept) {
-    accept_websocket(server_, home, std::move(stream), std::move(accept));
   }
 
   /// A stream detached from this shard's event loop: the socket's descriptor and, with
