@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout, BrowserWatch, launchChromium } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, STARTUP_TIMEOUT_MS, startFixture, withTimeout, BrowserWatch, launchChromium, teardown } from "./helpers.mjs";
 
 const FIXTURE = fixturePathFromEnv("SOCKIO_SOCKETIO_FIXTURE", "socketio_fixture");
 
@@ -309,14 +309,7 @@ describe("socket.io-client browser bundle in Chromium against socketio_fixture",
 
   after(async () => {
     watch.toleratingFailedRequests = true;
-    const problems = [];
-    const attempt = async (what, fn) => {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${err.message}`);
-      }
-    };
+    const { attempt, check } = teardown();
     // The screenshot is taken last in the success path too (see the final test);
     // here it only covers a run that stopped early.
     if (page1 && !screenshotTaken) {
@@ -326,7 +319,7 @@ describe("socket.io-client browser bundle in Chromium against socketio_fixture",
     if (pageServer) await attempt("closing the page server", () => withTimeout(pageServer.close(), 3000, "page server close"));
     // Bounded after SIGKILL too, so the teardown cannot hang on the fixture.
     if (fixture) await attempt("stopping the fixture", () => fixture.stop({ killWaitMs: 3000 }));
-    if (problems.length) throw new Error(`teardown problems:\n${problems.join("\n")}`);
+    check();
   }, { timeout: 30000 });
 
   it("connects cross-origin over polling, receives the auth event and upgrades to websocket", TEST_OPTIONS, async () => {

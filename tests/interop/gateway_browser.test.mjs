@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout, BrowserWatch, launchChromium } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout, BrowserWatch, launchChromium, teardown } from "./helpers.mjs";
 
 const GATEWAY = fixturePathFromEnv("SOCKIO_GATEWAY", "sockio-server");
 
@@ -183,20 +183,13 @@ describe("sockio-server demo chat in Chromium", () => {
 
   after(async () => {
     watch.toleratingFailedRequests = true;
-    const problems = [];
-    const attempt = async (what, fn) => {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${err.message}`);
-      }
-    };
+    const { attempt, check } = teardown();
     // A run that stopped early still leaves a screenshot to look at.
     if (alice && !alice.isClosed() && !screenshotTaken) await attempt("screenshot", () => takeScreenshot());
     if (browser) await attempt("closing the browser", () => withTimeout(browser.close(), 10000, "browser.close()"));
     // Bounded after SIGKILL too, so the teardown cannot hang on the server.
     if (gateway) await attempt("stopping the server", () => gateway.stop({ killWaitMs: 3000 }));
-    if (problems.length) throw new Error(`teardown problems:\n${problems.join("\n")}`);
+    check();
   }, { timeout: 30000 });
 
   it("alice and bob log in on the served demo page and connect (upgrading to websocket)", TEST_OPTIONS,

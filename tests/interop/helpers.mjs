@@ -161,3 +161,21 @@ export function launchChromium(timeout) {
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }
+
+// A teardown that tries every step even when one fails: `attempt(what, fn)` runs a step
+// and records its error; `check()` then throws one error listing them all.
+export function teardown() {
+  const problems = [];
+  return {
+    async attempt(what, fn) {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(`${what}: ${err.message}`);
+      }
+    },
+    check() {
+      if (problems.length) throw new Error(`teardown problems:\n${problems.join("\n")}`);
+    },
+  };
+}
