@@ -37,6 +37,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "detail/read_ready.hpp"
 #include "detail/ws_frame.hpp"
 
 namespace net = boost::asio;
@@ -171,7 +172,6 @@ class connection final : public client, public std::enable_shared_from_this<conn
     if (!handshake_.starts_with("HTTP/1.1 101")) return fail("handshake: " + handshake_.substr(0, handshake_.find('\r')));
     std::string rest = handshake_.substr(header_size);  // frames that came with the answer
     std::string().swap(handshake_);
-    socket_.non_blocking(true);
     if (shared_.opt.raw) on_connected();
     if (!rest.empty() && !on_bytes(rest.data(), rest.size())) return;
     do_read();
@@ -181,7 +181,7 @@ class connection final : public client, public std::enable_shared_from_this<conn
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("read: " + ec.message());
       thread_local std::vector<char> buffer(64 * 1024);
-      const auto n = self->socket_.read_some(net::buffer(buffer), ec);
+      const auto n = sockio::engine::detail::read_ready(self->socket_, buffer.data(), buffer.size(), ec);
       if (ec == net::error::would_block) return self->do_read();
       if (ec) return self->fail("read: " + ec.message());
       if (self->on_bytes(buffer.data(), n)) self->do_read();

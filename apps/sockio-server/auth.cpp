@@ -1,6 +1,8 @@
 // JWT verification with libjwt; claims checked here (libjwt 1.10 checks signatures only).
 #include "auth.hpp"
 
+#include "sockio/engine/server.hpp"
+
 #include <jwt.h>
 
 #include <chrono>
@@ -99,7 +101,9 @@ std::optional<std::string> token_of(const sio::handshake& hs) {
       return std::string(h->substr(bearer.size()));
     }
   }
-  if (auto q = hs.query.find("token"); q != hs.query.end() && q->is_string()) return q->get<std::string>();
+  if (hs.request) {
+    if (auto q = hs.request->query("token")) return std::move(*q);
+  }
   return std::nullopt;
 }
 

@@ -171,7 +171,7 @@ void gateway::setup_namespace(sio::namespace_& nsp) {
     auto result = auth_.identify(s->handshake());
     if (auto* error = std::get_if<std::string>(&result)) {
       metrics_.handshake_failures.add(*error);
-      spdlog::warn("refused socket nsp={} address={} reason=\"{}\"", s->nsp().name(), s->handshake().address,
+      spdlog::warn("refused socket nsp={} address={} reason=\"{}\"", s->nsp().name(), s->handshake().address(),
                    *error);
       return next(sio::connect_error{*error});
     }
@@ -211,7 +211,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
   s->data().erase("join");
   s->data().erase("publish");
   spdlog::info("connect sid={} nsp={} address={} user={} transport={}", s->id(), nsp.name(),
-               s->handshake().address, s->data()["user"].is_string() ? s->data()["user"].get<std::string>() : "-",
+               s->handshake().address(), s->data()["user"].is_string() ? s->data()["user"].get<std::string>() : "-",
                s->transport());
 
   sio::socket* raw = s.get();  // the handlers belong to the socket: it outlives them

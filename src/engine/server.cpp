@@ -25,6 +25,7 @@
 #include <thread>
 #include <variant>
 
+#include "detail/read_ready.hpp"
 #include "detail/server_state.hpp"
 #include "detail/session_impl.hpp"
 #include "detail/url.hpp"
@@ -86,6 +87,7 @@ request_info make_request_info(const http::request_header<Fields>& req, const tc
   info.secure = secure;
   info.method = std::string(req.method_string());
   info.url = std::string(req.target());
+  info.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
   for (const auto& field : req) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -482,10 +484,6 @@ class lean_ws_connection final : public ws_transport,
       reject(std::move(*refused));
       return false;
     }
-    if constexpr (!is_tls<Stream>) {
-      beast::error_code ignored;
-      stream_.non_blocking(true, ignored);  // reads are attempted after readiness only
-    }
     control_ = std::move(std::get<std::string>(answer));
     schedule_write();
     return true;
@@ -519,9 +517,8 @@ class lean_ws_connection final : public ws_transport,
       stream_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->on_data(ec, nullptr, 0);
         auto& scratch = self->home_.scratch();
-        const auto n = self->stream_.read_some(net::buffer(scratch), ec);
+        const auto n = read_ready(self->stream_, scratch.data(), scratch.size(), ec);
         if (ec == net::error::would_block || ec == net::error::try_again) return self->do_read();
-        if (!ec && n == 0) ec = net::error::eof;
         self->on_data(ec, scratch.data(), n);
       });
     }
@@ -675,7 +672,7 @@ class lean_ws_connection final : public ws_transport,
     beast::error_code ignored;
     lowest(stream_).shutdown(tcp::socket::shutdown_send, ignored);
     if (!linger_) {
-      linger_.emplace(stream_.get_executor(), std::chrono::seconds(5));
+      linger_ = std::make_unique<net::steady_timer>(stream_.get_executor(), std::chrono::seconds(5));
       linger_->async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec) self->shutdown();
       });
@@ -721,7 +718,7 @@ class lean_ws_connection final : public ws_transport,
   std::vector<net::const_buffer> buffers_;
   std::size_t batch_ = 0;
   std::vector<char> tls_buffer_;
-  std::optional<net::steady_timer> linger_;
+  std::unique_ptr<net::steady_timer> linger_;  // only while closing
   std::uint16_t close_code_ = ws::normal;
   bool writing_ = false;
   bool write_scheduled_ = false;

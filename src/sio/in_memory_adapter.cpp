@@ -152,7 +152,7 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
   core.run_on_all([this, f, id, collector, options](unsigned i) {
     const auto recipients = select_local(i, options);
     for (const auto& s : recipients) {
-      s->state_->acks[id] = {[collector](std::error_code ec, json args) {
+      s->state().acks[id] = {[collector](std::error_code ec, json args) {
                                if (!ec) collector->respond(std::move(args));
                              },
                              nullptr};

@@ -31,23 +31,11 @@ bool recoverable(std::string_view reason) noexcept {
 namespace {
 
 sio::handshake make_handshake(const engine::session& session, json auth) {
-  const auto& req = session.request();
   sio::handshake hs;
-  hs.headers = req.headers;
-  for (auto& [key, value] : req.query_params()) hs.query[key] = value;
+  hs.request = session.shared_request();
   hs.auth = auth.is_object() ? std::move(auth) : json::object();
-  hs.address = req.remote_address;
   const auto now = std::chrono::system_clock::now();
   hs.issued = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", &tm);
-  hs.time = buf;
-  hs.url = req.url;
-  hs.secure = req.secure;
-  hs.xdomain = req.header("origin").has_value();
   return hs;
 }
 

@@ -110,12 +110,12 @@ client::client(server_core& core, std::shared_ptr<engine::session> session)
     : core_(core),
       session_(std::move(session)),
       decoder_(core.options.parser),
-      connect_timer_(session_->context()) {}
+      connect_timer_(std::make_unique<boost::asio::steady_timer>(session_->context())) {}
 
 void client::start() {
   core_.clients[shard()].emplace(this, weak_from_this());
-  connect_timer_.expires_after(core_.options.connect_timeout);
-  connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+  connect_timer_->expires_after(core_.options.connect_timeout);
+  connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || !self->sockets_.empty() || !self->open_) return;
     spdlog::debug("sio: client {} joined no namespace in time", self->session_->id());
@@ -184,7 +184,7 @@ void client::connect_refused(const std::string& nsp) { connecting_.erase(nsp); }
 void client::add_socket(const std::shared_ptr<socket>& s) {
   connecting_.erase(s->nsp().name());
   sockets_[s->nsp().name()] = s;
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels it; a connected client keeps no timer
 }
 
 void client::remove_socket(const std::string& nsp) { sockets_.erase(nsp); }
@@ -220,7 +220,7 @@ void client::disconnect_all() {
 
 void client::on_close(engine::session&, std::string_view reason) {
   open_ = false;
-  connect_timer_.cancel();
+  connect_timer_.reset();
   close_sockets(reason);
   core_.clients[shard()].erase(this);
 }
@@ -232,11 +232,39 @@ const std::error_category& error_category() noexcept {
   return instance;
 }
 
+namespace {
+const engine::request_info& request_of(const handshake& hs) noexcept {
+  static const engine::request_info none;
+  return hs.request ? *hs.request : none;
+}
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& handshake::headers() const noexcept {
+  return request_of(*this).headers;
+}
+
 std::optional<std::string_view> handshake::header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == name) return std::string_view(v);
-  }
-  return std::nullopt;
+  return request_of(*this).header(name);
+}
+
+json handshake::query() const {
+  json q = json::object();
+  for (auto& [key, value] : request_of(*this).query_params()) q[key] = std::move(value);
+  return q;
+}
+
+const std::string& handshake::url() const noexcept { return request_of(*this).url; }
+const std::string& handshake::address() const noexcept { return request_of(*this).remote_address; }
+bool handshake::secure() const noexcept { return request_of(*this).secure; }
+bool handshake::xdomain() const noexcept { return header("origin").has_value(); }
+
+std::string handshake::time() const {
+  const std::time_t t = static_cast<std::time_t>(issued / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", &tm);
+  return buf;
 }
 
 // -----------------------------------------------------------------------------------------

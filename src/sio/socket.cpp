@@ -7,33 +7,38 @@ socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::str
     : nsp_(&nsp),
       client_(std::move(client)),
       id_(std::move(id)),
-      handshake_(std::move(hs)),
-      state_(std::make_unique<detail::socket_state>()) {}
+      handshake_(std::move(hs)) {}
 
 socket::~socket() = default;
 
+detail::socket_state& socket::state() {
+  if (!state_) state_ = std::make_unique<detail::socket_state>();
+  return *state_;
+}
+
 unsigned socket::shard() const noexcept { return client_->shard(); }
 boost::asio::io_context& socket::context() noexcept { return client_->session().context(); }
+engine::session& socket::conn() noexcept { return client_->session(); }
 std::string_view socket::transport() const noexcept {
   return engine::to_string(client_->session().transport());
 }
 
 void socket::on(const std::string& event, event_handler handler) { handlers_[event] = std::move(handler); }
 void socket::off(const std::string& event) { handlers_.erase(event); }
-void socket::on_any(any_handler handler) { any_handlers_.push_back(std::move(handler)); }
-void socket::on_any_outgoing(any_handler handler) { any_outgoing_handlers_.push_back(std::move(handler)); }
+void socket::on_any(any_handler handler) { state().any_handlers.push_back(std::move(handler)); }
+void socket::on_any_outgoing(any_handler handler) { state().any_outgoing_handlers.push_back(std::move(handler)); }
 void socket::on_disconnecting(disconnect_handler handler) {
-  disconnecting_handlers_.push_back(std::move(handler));
+  state().disconnecting_handlers.push_back(std::move(handler));
 }
-void socket::on_disconnect(disconnect_handler handler) { disconnect_handlers_.push_back(std::move(handler)); }
-void socket::on_error(error_handler handler) { error_handlers_.push_back(std::move(handler)); }
-void socket::use(packet_middleware middleware) { middlewares_.push_back(std::move(middleware)); }
+void socket::on_disconnect(disconnect_handler handler) { state().disconnect_handlers.push_back(std::move(handler)); }
+void socket::on_error(error_handler handler) { state().error_handlers.push_back(std::move(handler)); }
+void socket::use(packet_middleware middleware) { state().middlewares.push_back(std::move(middleware)); }
 
 void socket::notify_outgoing(const json& data) {
-  if (any_outgoing_handlers_.empty()) return;
+  if (!state_ || state_->any_outgoing_handlers.empty()) return;
   const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
   const json args(data.begin() + 1, data.end());
-  const auto handlers = any_outgoing_handlers_;  // a handler may add or clear listeners
+  const auto handlers = state_->any_outgoing_handlers;  // a handler may add or clear listeners
   for (const auto& h : handlers) h(event, args);
 }
 
@@ -66,13 +71,13 @@ void socket::emit_with_ack(std::string_view event, json args, ack_callback callb
   json data = json::array({std::string(event)});
   for (auto& a : args) data.push_back(std::move(a));
   const auto id = nsp_->state().next_ack_id++;
-  auto& pending = state_->acks[id];
+  auto& pending = state().acks[id];
   pending.callback = std::move(callback);
   if (timeout) {
     pending.timer = std::make_unique<boost::asio::steady_timer>(context(), *timeout);
     pending.timer->async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
       auto self = weak.lock();
-      if (ec || !self) return;
+      if (ec || !self || !self->state_) return;
       const auto it = self->state_->acks.find(id);
       if (it == self->state_->acks.end()) return;
       auto cb = std::move(it->second.callback);
@@ -109,6 +114,7 @@ std::future<json> socket::emit_with_ack(std::string_view event, json args,
 }
 
 void socket::on_ack(std::uint64_t id, json args) {
+  if (!state_) return;  // never asked for one
   const auto it = state_->acks.find(id);
   if (it == state_->acks.end()) return;  // unknown or already timed out
   auto cb = std::move(it->second.callback);
@@ -119,18 +125,18 @@ void socket::on_ack(std::uint64_t id, json args) {
 
 void socket::on_packet(json data, std::optional<std::uint64_t> ack_id) {
   if (!connected_) return;
-  if (middlewares_.empty()) return dispatch(std::move(data), ack_id);
+  if (!state_ || state_->middlewares.empty()) return dispatch(std::move(data), ack_id);
   run_packet_middlewares(0, std::make_shared<json>(std::move(data)), ack_id);
 }
 
 void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> packet,
                                     std::optional<std::uint64_t> ack_id) {
   if (!connected_) return;
-  if (index >= middlewares_.size()) return dispatch(std::move(*packet), ack_id);
+  if (index >= state_->middlewares.size()) return dispatch(std::move(*packet), ack_id);
   auto self = shared_from_this();
-  middlewares_[index](*packet, [self, index, packet, ack_id](std::optional<connect_error> err) {
+  state_->middlewares[index](*packet, [self, index, packet, ack_id](std::optional<connect_error> err) {
     if (err) {
-      const auto handlers = self->error_handlers_;
+      const auto handlers = self->state_->error_handlers;
       for (const auto& h : handlers) h(*err);
       return;
     }
@@ -151,8 +157,10 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     });
   }
   auto self = shared_from_this();  // a handler may disconnect us
-  const auto any = any_handlers_;  // a listener may disconnect us, which clears the lists
-  for (const auto& h : any) h(event, args);
+  if (state_ && !state_->any_handlers.empty()) {
+    const auto any = state_->any_handlers;  // a listener may disconnect us, which clears the lists
+    for (const auto& h : any) h(event, args);
+  }
   if (const auto it = handlers_.find(event); it != handlers_.end() && connected_) {
     auto handler = it->second;  // the handler may replace itself
     handler(std::move(args), std::move(ack));
@@ -199,32 +207,31 @@ void socket::on_close(std::string_view reason) {
   if (!connected_ || closing_) return;
   closing_ = true;  // a disconnecting listener calling disconnect() must not re-enter
   auto self = shared_from_this();
-  const auto disconnecting = disconnecting_handlers_;
-  for (const auto& h : disconnecting) h(reason);
+  if (state_) {
+    const auto disconnecting = state_->disconnecting_handlers;
+    for (const auto& h : disconnecting) h(reason);
+  }
   auto& st = nsp_->state();
   if (st.recovery_enabled() && detail::recoverable(reason)) {
-    st.adapter->persist_session({id_, pid_, rooms_, data_});
+    st.adapter->persist_session({id_, pid_, rooms_, data()});
   }
   st.adapter->del_all(*this);
   st.remove(*this);
   client_->remove_socket(nsp_->name());
   connected_ = false;
-  auto acks = std::move(state_->acks);
-  state_->acks.clear();
-  for (auto& [id, pending] : acks) {
-    if (pending.timer) pending.timer->cancel();
-    if (pending.callback) pending.callback(make_error_code(errc::disconnected), json::array());
+  if (state_) {
+    auto acks = std::move(state_->acks);
+    state_->acks.clear();
+    for (auto& [id, pending] : acks) {
+      if (pending.timer) pending.timer->cancel();
+      if (pending.callback) pending.callback(make_error_code(errc::disconnected), json::array());
+    }
+    const auto disconnected = state_->disconnect_handlers;
+    for (const auto& h : disconnected) h(reason);
   }
-  const auto disconnected = disconnect_handlers_;
-  for (const auto& h : disconnected) h(reason);
   // Listeners often capture the socket: drop them to break the cycle.
   handlers_.clear();
-  any_handlers_.clear();
-  any_outgoing_handlers_.clear();
-  disconnecting_handlers_.clear();
-  disconnect_handlers_.clear();
-  error_handlers_.clear();
-  middlewares_.clear();
+  state_.reset();
 }
 
 }  // namespace sockio::sio

@@ -22,13 +22,40 @@ TEST(SioHandshake, ConnectAnswersWithSocketIdAndKeepsHandshake) {
   EXPECT_TRUE(log.wait_for("connection " + sid));
   const auto hs = seen.get_future().get();
   EXPECT_EQ(hs.auth, (json{{"user", "ann"}}));
-  EXPECT_EQ(hs.query.at("token"), "q1");
-  EXPECT_EQ(hs.query.at("EIO"), "4");
-  EXPECT_EQ(hs.address, "127.0.0.1");
-  EXPECT_TRUE(hs.url.starts_with("/socket.io/?"));
+  EXPECT_EQ(hs.query().at("token"), "q1");
+  EXPECT_EQ(hs.query().at("EIO"), "4");
+  EXPECT_EQ(hs.address(), "127.0.0.1");
+  EXPECT_TRUE(hs.url().starts_with("/socket.io/?"));
   EXPECT_TRUE(hs.header("host").has_value());
   EXPECT_GT(hs.issued, 0);
-  EXPECT_FALSE(hs.time.empty());
+  EXPECT_TRUE(hs.time().ends_with("GMT+0000 (Coordinated Universal Time)"));
+}
+
+TEST(SioHandshake, SocketsOfOneConnectionShareTheEngineRequest) {
+  event_log log;
+  sio_server srv;
+  std::mutex m;
+  std::vector<std::shared_ptr<const engine::request_info>> requests;
+  std::shared_ptr<const engine::request_info> engine_request;
+  const auto record = [&](const std::shared_ptr<sio::socket>& s) {
+    std::lock_guard lock(m);
+    requests.push_back(s->handshake().request);
+    engine_request = s->conn().shared_request();
+    log.push("connection " + s->nsp().name());
+  };
+  srv.io.on_connection(record);
+  srv.io.of("/other").on_connection(record);
+  srv.start();
+  sio_client c(srv.port(), "&token=q2");
+  ASSERT_EQ(c.connect("/").type, sio::packet_type::connect);
+  ASSERT_EQ(c.connect("/other").type, sio::packet_type::connect);
+  ASSERT_TRUE(log.wait_for("connection /other"));
+  std::lock_guard lock(m);
+  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_TRUE(requests[0]);
+  EXPECT_EQ(requests[0], requests[1]);       // one copy for both namespaces
+  EXPECT_EQ(requests[0], engine_request);    // and it is the Engine.IO session's own
+  EXPECT_EQ(requests[0]->query("token"), "q2");
 }
 
 TEST(SioHandshake, EngineUsesSocketIoPath) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "auth.hpp"
+#include "sockio/engine/server.hpp"
 
 namespace sockio::gateway {
 namespace {
@@ -104,17 +105,21 @@ TEST(Authenticator, IdentityFromTokenOrDefaults) {
   EXPECT_EQ(id.join, std::vector<std::string>{"lobby"});
   EXPECT_TRUE(id.publish.empty());
 
+  engine::request_info bearer;
+  bearer.headers = {{"authorization", "Bearer " + sign("s3cret", {{"sub", "u7"},
+                                                                 {"acl", {{"join", {"chat:*"}}}}})}};
   sio::handshake with_token;
-  with_token.headers = {{"authorization", "Bearer " + sign("s3cret", {{"sub", "u7"},
-                                                                     {"acl", {{"join", {"chat:*"}}}}})}};
+  with_token.request = std::make_shared<engine::request_info>(bearer);
   id = std::get<identity>(auth.identify(with_token));
   EXPECT_EQ(id.user, "u7");
   EXPECT_EQ(id.name, "u7");
   EXPECT_EQ(id.join, std::vector<std::string>{"chat:*"});
   EXPECT_TRUE(id.publish.empty());  // the ACL claim leaves publish out: denied
 
+  engine::request_info garbage;
+  garbage.url = "/socket.io/?EIO=4&transport=websocket&token=garbage";
   sio::handshake bad;
-  bad.query = {{"token", "garbage"}};
+  bad.request = std::make_shared<engine::request_info>(garbage);
   EXPECT_EQ(std::get<std::string>(auth.identify(bad)), "invalid token");
 
   c.auth_anonymous = false;

@@ -187,6 +187,9 @@ class session {
   virtual transport_kind transport() const noexcept = 0;
   /// The handshake request.
   virtual const request_info& request() const noexcept = 0;
+  /// The same request, for holders that outlive a call (Socket.IO's handshakes share
+  /// this one copy instead of making their own).
+  virtual std::shared_ptr<const request_info> shared_request() const noexcept = 0;
   virtual bool is_open() const noexcept = 0;
   /// The event loop this session runs on.
   virtual boost::asio::io_context& context() noexcept = 0;

@@ -12,6 +12,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace sockio::engine {
+class session;
+}
+
 namespace sockio::sio {
 
 namespace detail {
@@ -59,7 +63,10 @@ class socket : public std::enable_shared_from_this<socket> {
   const std::string& id() const noexcept { return id_; }
   const sio::handshake& handshake() const noexcept { return handshake_; }
   /// Per-socket user data (socket.io's `socket.data`), kept across a recovery.
-  json& data() noexcept { return data_; }
+  json& data() {
+    if (data_.is_null()) data_ = json::object();  // allocated on first use
+    return data_;
+  }
   namespace_& nsp() noexcept { return *nsp_; }
   bool connected() const noexcept { return connected_; }
   /// True when the connection state was recovered (same id, rooms, data).
@@ -69,6 +76,9 @@ class socket : public std::enable_shared_from_this<socket> {
   boost::asio::io_context& context() noexcept;
   /// The Engine.IO transport in use ("polling" or "websocket").
   std::string_view transport() const noexcept;
+  /// The Engine.IO session under this socket (socket.io's `socket.conn`), shared by
+  /// the connection's sockets in every namespace.
+  engine::session& conn() noexcept;
 
   void on(const std::string& event, event_handler handler);
   void off(const std::string& event);
@@ -152,20 +162,17 @@ class socket : public std::enable_shared_from_this<socket> {
   std::string id_;
   std::string pid_;
   sio::handshake handshake_;
-  json data_ = json::object();
+  json data_;
   std::set<room> rooms_;
   bool connected_ = false;
   bool closing_ = false;
   bool recovered_ = false;
 
   std::map<std::string, event_handler, std::less<>> handlers_;
-  std::vector<any_handler> any_handlers_;
-  std::vector<any_handler> any_outgoing_handlers_;
-  std::vector<disconnect_handler> disconnecting_handlers_;
-  std::vector<disconnect_handler> disconnect_handlers_;
-  std::vector<error_handler> error_handlers_;
-  std::vector<packet_middleware> middlewares_;
-  std::unique_ptr<detail::socket_state> state_;  // pending acks and their timers
+  // Pending acks and the less common listeners, allocated on first use: most sockets
+  // (an idle connection's above all) never need them.
+  std::unique_ptr<detail::socket_state> state_;
+  detail::socket_state& state();
 };
 
 }  // namespace sockio::sio

@@ -13,6 +13,10 @@
 #include <utility>
 #include <vector>
 
+namespace sockio::engine {
+struct request_info;
+}
+
 namespace sockio::sio {
 
 using json = nlohmann::json;
@@ -40,19 +44,28 @@ const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// The handshake of a socket, as socket.io's `socket.handshake`.
+///
+/// The HTTP request is the Engine.IO session's own copy, shared by every socket of the
+/// connection; the query and the date text are derived from it when asked.
 struct handshake {
-  std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names
-  json query = json::object();                                ///< query parameters (strings)
-  json auth = json::object();                                 ///< CONNECT payload
-  std::string address;                                        ///< remote IP address
-  std::string time;                                           ///< creation date (UTC, text)
-  std::int64_t issued = 0;                                    ///< creation time, ms since epoch
-  std::string url;                                            ///< request target
-  bool secure = false;
-  bool xdomain = false;                                       ///< an Origin header was sent
+  /// The request that opened the connection (method, URL, headers, remote address);
+  /// null in a handshake built by hand, which then reads as an empty request.
+  std::shared_ptr<const engine::request_info> request;
+  json auth = json::object();  ///< CONNECT payload
+  std::int64_t issued = 0;     ///< creation time, ms since epoch
 
-  /// The first header named `name` (lower-case).
+  /// Header fields with lower-case names, in arrival order.
+  const std::vector<std::pair<std::string, std::string>>& headers() const noexcept;
+  /// The first header named `name` (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;
+  /// Query parameters (percent-decoded strings) as an object.
+  json query() const;
+  const std::string& url() const noexcept;      ///< request target
+  const std::string& address() const noexcept;  ///< remote IP address
+  bool secure() const noexcept;                 ///< https / wss
+  bool xdomain() const noexcept;                ///< an Origin header was sent
+  /// Creation date (UTC, text), as socket.io's `handshake.time`.
+  std::string time() const;
 };
 
 /// An error from a connection middleware, sent to the client as CONNECT_ERROR

@@ -22,7 +22,8 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   const std::string& id() const noexcept override { return id_; }
   unsigned shard() const noexcept override;
   transport_kind transport() const noexcept override { return transport_; }
-  const request_info& request() const noexcept override { return request_; }
+  const request_info& request() const noexcept override { return *request_; }
+  std::shared_ptr<const request_info> shared_request() const noexcept override { return request_; }
   bool is_open() const noexcept override { return state_ == state::open; }
   boost::asio::io_context& context() noexcept override;
   void set_handler(std::shared_ptr<session_handler> handler) override;
@@ -74,7 +75,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   server_state& server_;
   detail::shard& home_;
   std::string id_;
-  request_info request_;
+  std::shared_ptr<const request_info> request_;
   transport_kind transport_ = transport_kind::polling;
   state state_ = state::open;
   std::shared_ptr<session_handler> handler_;

@@ -109,7 +109,7 @@ class client final : public engine::session_handler, public std::enable_shared_f
   sio::decoder decoder_;
   std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;
   std::set<std::string> connecting_;  // namespaces whose CONNECT is being handled
-  boost::asio::steady_timer connect_timer_;
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;  // until the first namespace joins
   bool open_ = true;
 };
 
@@ -123,12 +123,19 @@ std::pair<ack_callback, std::future<json>> future_ack();
 bool recoverable(std::string_view reason) noexcept;
 
 /// Pending acknowledgements of a socket.
+/// What a socket allocates on first use: pending acks and the less common listeners.
 struct socket_state {
   struct pending_ack {
     ack_callback callback;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   std::unordered_map<std::uint64_t, pending_ack> acks;
+  std::vector<any_handler> any_handlers;
+  std::vector<any_handler> any_outgoing_handlers;
+  std::vector<disconnect_handler> disconnecting_handlers;
+  std::vector<disconnect_handler> disconnect_handlers;
+  std::vector<error_handler> error_handlers;
+  std::vector<packet_middleware> middlewares;
 };
 
 /// Internal state of a namespace: configuration (set before start), per-shard sockets
