@@ -87,12 +87,13 @@ request_info make_request_info(const http::request_header<Fields>& req, const tc
   info.secure = secure;
   info.method = std::string(req.method_string());
   info.url = std::string(req.target());
-  info.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+  std::size_t bytes = 0, fields = 0;
   for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    info.headers.emplace_back(std::move(name), std::string(field.value()));
+    bytes += field.name_string().size() + field.value().size();
+    ++fields;
   }
+  info.headers.reserve(bytes, fields);
+  for (const auto& field : req) info.headers.add(field.name_string(), field.value());
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (!ec) {

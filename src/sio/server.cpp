@@ -239,7 +239,7 @@ const engine::request_info& request_of(const handshake& hs) noexcept {
 }
 }  // namespace
 
-const std::vector<std::pair<std::string, std::string>>& handshake::headers() const noexcept {
+const engine::header_fields& handshake::headers() const noexcept {
   return request_of(*this).headers;
 }
 

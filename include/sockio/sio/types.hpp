@@ -15,6 +15,7 @@
 
 namespace sockio::engine {
 struct request_info;
+class header_fields;
 }
 
 namespace sockio::sio {
@@ -55,7 +56,7 @@ struct handshake {
   std::int64_t issued = 0;     ///< creation time, ms since epoch
 
   /// Header fields with lower-case names, in arrival order.
-  const std::vector<std::pair<std::string, std::string>>& headers() const noexcept;
+  const engine::header_fields& headers() const noexcept;
   /// The first header named `name` (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;
   /// Query parameters (percent-decoded strings) as an object.
