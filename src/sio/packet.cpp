@@ -223,14 +223,14 @@ std::error_code decoder::add_text(std::string_view text, std::optional<packet>& 
     return parse_errc::reserved_event;
   }
   if (binary && attachments > 0) {
-    pending_ = std::move(p);
+    pending_ = std::make_unique<packet>(std::move(p));
     expected_ = attachments;
     attachments_.clear();
     return {};
   }
   if (binary) {
     attachments_.clear();
-    pending_ = std::move(p);
+    pending_ = std::make_unique<packet>(std::move(p));
     return finish(out);
   }
   out = std::move(p);

@@ -89,13 +89,13 @@ class decoder {
   /// Feeds a binary message (an attachment of the pending packet).
   std::error_code add_binary(std::string_view bytes, std::optional<packet>& out);
   /// True while a binary packet waits for attachments.
-  bool pending() const noexcept { return pending_.has_value(); }
+  bool pending() const noexcept { return pending_ != nullptr; }
 
  private:
   std::error_code finish(std::optional<packet>& out);
 
   decoder_options options_;
-  std::optional<packet> pending_;
+  std::unique_ptr<packet> pending_;  // only while attachments are due
   std::size_t expected_ = 0;
   std::vector<std::string> attachments_;
 };
