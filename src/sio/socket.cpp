@@ -147,7 +147,8 @@ void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> pac
 void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
   if (!data.is_array() || data.empty()) return;
   const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
-  json args(data.begin() + 1, data.end());
+  data.erase(data.begin());  // the arguments remain: moved on, not copied
+  json args = std::move(data);
   ack_fn ack;
   if (ack_id) {
     ack = ack_fn([weak = weak_from_this(), id = *ack_id](json reply) {
