@@ -136,6 +136,7 @@ void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> pac
   auto self = shared_from_this();
   state_->middlewares[index](*packet, [self, index, packet, ack_id](std::optional<connect_error> err) {
     if (err) {
+      if (!self->state_) return;  // disconnected meanwhile: its listeners are gone
       const auto handlers = self->state_->error_handlers;
       for (const auto& h : handlers) h(*err);
       return;
