@@ -60,7 +60,15 @@ async function stopServer(server) {
 async function bench(server, scenario, extra) {
   const argv = [...(generatorCore !== null ? pin(generatorCore) : []), BENCH, "--port", String(server.port),
     "--scenario", scenario, "--json", ...extra];
-  const { stdout } = await run(argv[0], argv.slice(1), { timeout: 600000, maxBuffer: 1 << 20 });
+  let stdout;
+  try {
+    ({ stdout } = await run(argv[0], argv.slice(1), { timeout: 600000, maxBuffer: 1 << 20 }));
+  } catch (err) {
+    // sockio-bench exits 1 when some clients failed; its figures still describe the
+    // others, and the failures are reported under the table.
+    if (!err.stdout?.trim()) throw err;
+    stdout = err.stdout;
+  }
   return JSON.parse(stdout.trim().split("\n").pop());
 }
 
@@ -111,9 +119,18 @@ for (const [name, s] of Object.entries(scenarios)) {
 const rawAcks = raw.raw_echo.acks_per_second;
 results.echo_vs_raw = { raw: rawAcks, sockio: results.echo_throughput.sockio, unit: "acks/s", ratio: results.echo_throughput.sockio / rawAcks };
 
+// Clients that failed in a run: its figure is over the clients that connected.
+const failures = [];
+for (const [name, r] of Object.entries(raw)) {
+  for (const [who, v] of Object.entries(r.failures !== undefined ? { [name]: r } : r)) {
+    const label = who === name ? name : `${name} ${who}`;
+    if (v.failures > 0) failures.push(`${label}: ${v.failures} of ${v.clients} clients (${v.first_error ?? "?"})`);
+  }
+}
+
 const commit = (() => { try { return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here }).toString().trim(); } catch { return "unknown"; } })();
 const machine = `${os.cpus()[0]?.model ?? "cpu"} x${cores}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
-const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, scaling: {
+const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, failures, scaling: {
   echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, raw };
 
 const outDir = path.join(here, "results");
@@ -128,6 +145,7 @@ const lines = [
   ...Object.entries(results).filter(([n]) => n !== "echo_vs_raw").map(([n, r]) => `| ${n} (${r.unit}) | ${fmt(r.node)} | ${fmt(r.sockio)} | ${r.ratio.toFixed(2)} |`),
   `| echo_vs_raw (acks/s) | raw WS ${fmt(rawAcks)} | ${fmt(results.echo_vs_raw.sockio)} | ${results.echo_vs_raw.ratio.toFixed(2)} |`, "",
   `Scaling, sockio threads=2: echo ${fmt(report.scaling.echo_acks_per_second)} acks/s, fan-out 1k ${fmt(report.scaling.fanout_1k_deliveries_per_second)} deliveries/s.`, "",
+  ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : []),
 ];
 writeFileSync(path.join(outDir, "latest.md"), lines.join("\n"));
 process.stdout.write(lines.join("\n") + "\n");
