@@ -154,7 +154,7 @@ std::shared_ptr<session_impl> open_websocket_session(server_state& server, shard
                                                      std::shared_ptr<ws_transport> ws) {
   auto sid = server.make_sid(home.index());
   auto s = std::make_shared<session_impl>(server, home, sid, std::move(info));
-  home.sessions().emplace(sid, s);
+  home.sessions().emplace(s->id(), s);
   s->open(std::move(ws));
   return s;
 }
@@ -718,7 +718,8 @@ class lean_ws_connection final : public ws_transport,
   std::string flat_;
   std::vector<net::const_buffer> buffers_;
   std::size_t batch_ = 0;
-  std::vector<char> tls_buffer_;
+  struct no_buffer {};
+  [[no_unique_address]] std::conditional_t<is_tls<Stream>, std::vector<char>, no_buffer> tls_buffer_;
   std::unique_ptr<net::steady_timer> linger_;  // only while closing
   std::uint16_t close_code_ = ws::normal;
   bool writing_ = false;
@@ -888,7 +889,7 @@ class http_connection final : public connection,
     auto sid = server_.make_sid(home_.index());
     auto s = std::make_shared<session_impl>(server_, home_, sid,
                                             make_request_info(parser_->get(), lowest(stream_), is_tls<Stream>));
-    home_.sessions().emplace(sid, s);
+    home_.sessions().emplace(s->id(), s);
     if (const auto& cookie = server_.options.cookie) {
       set_cookie_ = cookie->name + "=" + sid + "; Path=" + cookie->path;
       if (cookie->http_only) set_cookie_ += "; HttpOnly";

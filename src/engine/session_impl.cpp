@@ -55,7 +55,7 @@ std::size_t session_impl::buffered_bytes() const noexcept {
 bool session_impl::writable() const noexcept {
   if (state_ != state::open) return false;
   if (transport_ == transport_kind::websocket) return ws_ && ws_->buffered_bytes() == 0;
-  return poll_.has_value() && queue_.empty();
+  return poll_ != nullptr && queue_.empty();
 }
 
 void session_impl::open(std::shared_ptr<ws_transport> ws) {
@@ -129,7 +129,7 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
     reply(text_reply(noop_payload));
     return;
   }
-  poll_ = pending_poll{request_id, std::move(reply)};
+  poll_ = std::make_unique<pending_poll>(pending_poll{request_id, std::move(reply)});
   flush_polling();
 }
 

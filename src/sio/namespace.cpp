@@ -112,7 +112,9 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
   auto& c = *s->client_;
   if (!c.open()) return;
   s->connected_ = true;
-  sockets[c.shard()][s->id()] = s;
+  auto& shard_sockets = sockets[c.shard()];
+  shard_sockets.erase(s->id());  // a recovered socket replaces its predecessor, key included
+  shard_sockets.emplace(s->id(), s);
   c.add_socket(s);
   // Its own id, rooms joined in a middleware, and the rooms of a recovered session.
   std::set<room> rooms = std::move(s->rooms_);

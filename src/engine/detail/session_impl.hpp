@@ -83,7 +83,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   // Polling transport: packets wait here for the next GET.
   std::vector<outgoing> queue_;  // (a deque would allocate even while empty)
   std::size_t queued_bytes_ = 0;
-  std::optional<pending_poll> poll_;
+  std::unique_ptr<pending_poll> poll_;  // only while a GET waits (polling sessions)
 
   std::shared_ptr<ws_transport> ws_;         // current WebSocket transport
   std::shared_ptr<ws_transport> candidate_;  // WebSocket being probed for an upgrade

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -80,7 +81,8 @@ class shard {
   void schedule(session_timer& t, timer_kind kind);
   void cancel(session_timer& t) noexcept;
 
-  std::unordered_map<std::string, std::shared_ptr<session_impl>>& sessions() noexcept {
+  /// Sessions by id; a key refers to its session's own `id()` (no copy of the id).
+  std::unordered_map<std::string_view, std::shared_ptr<session_impl>>& sessions() noexcept {
     return sessions_;
   }
   std::shared_ptr<session_impl> find(const std::string& sid) const;
@@ -119,7 +121,7 @@ class shard {
   clock::time_point armed_at_ = clock::time_point::max();
   std::atomic<bool> stopped_{false};
   std::array<clock::duration, 4> delays_;
-  std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions_;
+  std::unordered_map<std::string_view, std::shared_ptr<session_impl>> sessions_;
   shard_stats stats_;
   std::vector<char> scratch_;
 };

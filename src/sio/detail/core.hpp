@@ -150,8 +150,8 @@ struct namespace_state {
   std::vector<connection_handler> connection_handlers;
   std::vector<room_event_handler> room_handlers;
   std::map<std::string, event_handler, std::less<>> server_side_handlers;
-  /// Sockets per shard.
-  std::vector<std::unordered_map<std::string, std::shared_ptr<socket>>> sockets;
+  /// Sockets per shard, by id; a key refers to its socket's own `id()`.
+  std::vector<std::unordered_map<std::string_view, std::shared_ptr<socket>>> sockets;
   std::atomic<std::uint64_t> next_ack_id{0};
   std::unique_ptr<sio::adapter> adapter;
 
