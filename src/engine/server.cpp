@@ -152,8 +152,7 @@ void apply_cors(const cors_options& cors, const http::request_header<Fields>& re
 /// A new session on `home` whose transport is the WebSocket `ws` (no sid in the request).
 std::shared_ptr<session_impl> open_websocket_session(server_state& server, shard& home, request_info info,
                                                      std::shared_ptr<ws_transport> ws) {
-  auto sid = server.make_sid(home.index());
-  auto s = std::make_shared<session_impl>(server, home, sid, std::move(info));
+  auto s = std::make_shared<session_impl>(server, home, server.make_sid(home.index()), std::move(info));
   home.sessions().emplace(s->id(), s);
   s->open(std::move(ws));
   return s;
@@ -1303,9 +1302,7 @@ class server::impl {
     // Sessions still waiting for their client (a polling close packet nobody collected)
     // end now; the loops are stopped, so this thread may touch the shards.
     for (auto& s : state_.shards) {
-      std::vector<std::shared_ptr<detail::session_impl>> left;
-      for (auto& [sid, session] : s->sessions()) left.push_back(session);
-      for (auto& session : left) session->shutdown();
+      for (auto& session : s->session_list()) session->shutdown();
     }
     // Peers that did not finish closing in time (e.g. a WebSocket close handshake nobody
     // answers) are cut off now, so they see the connection end.
@@ -1322,9 +1319,7 @@ class server::impl {
   /// On the shard's thread: every session closed (close packets and frames queued);
   /// unless `drain_first`, also no more accepting and idle connections closed.
   void close_shard(detail::shard& shard, bool drain_first) {
-    std::vector<std::shared_ptr<detail::session_impl>> sessions;
-    for (auto& [sid, session] : shard.sessions()) sessions.push_back(session);
-    for (auto& session : sessions) {
+    for (auto& session : shard.session_list()) {
       // Draining, a polling session keeps its close packet for the client's next GET.
       if (drain_first) {
         session->close();

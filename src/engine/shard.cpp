@@ -17,6 +17,13 @@ shard::shard(unsigned index, const std::array<clock::duration, 4>& delays,
 
 shard::~shard() { sessions_.clear(); }
 
+std::vector<std::shared_ptr<session_impl>> shard::session_list() const {
+  std::vector<std::shared_ptr<session_impl>> out;
+  out.reserve(sessions_.size());
+  for (const auto& [sid, session] : sessions_) out.push_back(session);
+  return out;
+}
+
 std::shared_ptr<session_impl> shard::find(const std::string& sid) const {
   auto it = sessions_.find(sid);
   return it == sessions_.end() ? nullptr : it->second;

@@ -85,6 +85,8 @@ class shard {
   std::unordered_map<std::string_view, std::shared_ptr<session_impl>>& sessions() noexcept {
     return sessions_;
   }
+  /// A copy of the sessions, for loops whose calls end sessions (which leave the map).
+  std::vector<std::shared_ptr<session_impl>> session_list() const;
   std::shared_ptr<session_impl> find(const std::string& sid) const;
   shard_stats& stats() noexcept { return stats_; }
   /// A read buffer shared by this shard's connections: filled and consumed within one
