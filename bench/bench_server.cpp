@@ -1,7 +1,7 @@
 // The sockio side of bench/compare: the same handlers as bench/node/server.mjs.
 //
 //   bench_server [--port N] [--host ADDR] [--threads N]   prints "listening on port N"
-#include "../examples/fixture_main.hpp"
+#include "fixture_main.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sio = sockio::sio;

@@ -9,7 +9,7 @@
 #include <iostream>
 #include <memory>
 
-#include "../examples/fixture_main.hpp"
+#include "fixture_main.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;

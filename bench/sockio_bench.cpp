@@ -37,8 +37,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "detail/read_ready.hpp"
-#include "detail/ws_frame.hpp"
+#include "sockio/codec/ws/frame_reader.hpp"
+#include "sockio/io/read_ready.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -130,14 +130,14 @@ class client {
 };
 
 /// One Socket.IO client over one WebSocket. The framing is sockio's own
-/// (`ws_frame.hpp`, in client mode), so that the generator spends less per message than
+/// (`sockio/codec/ws`, client role), so that the generator spends less per message than
 /// the servers it measures: idle clients hold no read buffer (they wait for readability,
 /// then read into the thread's buffer) and queued messages leave in one gathered write.
 /// Client frames carry an all-zero masking key: valid, and free to apply.
 class connection final : public client, public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, shared_state& shared, stats& st)
-      : client(ioc, shared, st), reader_(64u << 20, false) {}
+      : client(ioc, shared, st), reader_(sockio::ws::role::client, 64u << 20) {}
 
   void start(const tcp::endpoint& endpoint) override {
     started_at_ = clock_type::now();
@@ -181,7 +181,7 @@ class connection final : public client, public std::enable_shared_from_this<conn
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("read: " + ec.message());
       thread_local std::vector<char> buffer(64 * 1024);
-      const auto n = sockio::engine::detail::read_ready(self->socket_, buffer.data(), buffer.size(), ec);
+      const auto n = sockio::io::read_ready(self->socket_, buffer.data(), buffer.size(), ec);
       if (ec == net::error::would_block) return self->do_read();
       if (ec) return self->fail("read: " + ec.message());
       if (self->on_bytes(buffer.data(), n)) self->do_read();
@@ -243,11 +243,9 @@ class connection final : public client, public std::enable_shared_from_this<conn
 
   /// Queues a masked text frame (zero key) and writes unless a write is under way.
   void send(const std::string& text) {
-    std::uint8_t header[sockio::engine::detail::ws::max_header_size + 4];
-    auto size = sockio::engine::detail::ws::encode_header(header, ws_opcode::text, text.size());
-    header[1] |= 0x80;  // masked, key 0
-    std::memset(header + size, 0, 4);
-    size += 4;
+    std::uint8_t header[sockio::ws::max_header_size];
+    // An all-zero key: masking is then a no-op on the payload.
+    const auto size = sockio::ws::encode_header(header, ws_opcode::text, text.size(), sockio::ws::mask_key{});
     std::string frame(reinterpret_cast<const char*>(header), size);
     frame += text;
     queue_.push_back(std::move(frame));
@@ -267,10 +265,10 @@ class connection final : public client, public std::enable_shared_from_this<conn
     });
   }
 
-  using ws_opcode = sockio::engine::detail::ws::opcode;
-  using ws_event = sockio::engine::detail::ws::event;
+  using ws_opcode = sockio::ws::opcode;
+  using ws_event = sockio::ws::event;
 
-  sockio::engine::detail::ws::reader reader_;
+  sockio::ws::frame_reader reader_;
   std::string handshake_;
   std::vector<std::string> queue_;
   std::vector<std::string> in_flight_;

@@ -1,9 +1,6 @@
 // Engine.IO server: listener, HTTP connections (long-polling) and WebSocket transport.
 #include "sockio/engine/server.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -25,12 +22,14 @@
 #include <thread>
 #include <variant>
 
-#include "detail/read_ready.hpp"
 #include "detail/server_state.hpp"
 #include "detail/session_impl.hpp"
-#include "detail/url.hpp"
-#include "detail/ws_frame.hpp"
-#include "sockio/engine/error.hpp"
+#include "sockio/codec/engine/error.hpp"
+#include "sockio/codec/random_id.hpp"
+#include "sockio/codec/url.hpp"
+#include "sockio/codec/ws/frame_reader.hpp"
+#include "sockio/codec/ws/handshake.hpp"
+#include "sockio/io/read_ready.hpp"
 
 namespace sockio::engine {
 
@@ -48,9 +47,6 @@ std::string_view to_string(transport_kind t) noexcept {
 namespace detail {
 namespace {
 
-constexpr std::string_view sid_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr std::size_t sid_length = 20;
 constexpr std::string_view type_chars = "0123456";
 
 std::string json_quote(std::string_view text) {
@@ -361,24 +357,19 @@ class ws_connection final : public ws_transport,
 /// The WebSocket handshake answer for `req`, or the HTTP error to send instead.
 template <class Body>
 std::variant<std::string, http_reply> websocket_accept(const http::request<Body>& req) {
-  const auto version = req[http::field::sec_websocket_version];
-  if (version != "13") {
-    return http_reply{426, "text/plain; charset=UTF-8", "Unsupported WebSocket version",
-                      {{"Sec-WebSocket-Version", "13"}}};
-  }
   const auto key = req[http::field::sec_websocket_key];
-  if (req.method() != http::verb::get || req.version() != 11 || key.size() != 24) {
-    return http_reply{400, "text/plain; charset=UTF-8", "Bad WebSocket handshake"};
+  switch (ws::check_upgrade(req[http::field::sec_websocket_version], key, req.method() == http::verb::get,
+                            req.version() == 11)) {
+    case ws::upgrade_check::unsupported_version:
+      return http_reply{426, "text/plain; charset=UTF-8", "Unsupported WebSocket version",
+                        {{"Sec-WebSocket-Version", "13"}}};
+    case ws::upgrade_check::bad_handshake:
+      return http_reply{400, "text/plain; charset=UTF-8", "Bad WebSocket handshake"};
+    case ws::upgrade_check::ok:
+      break;
   }
-  constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string text(key);
-  text += guid;
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  unsigned char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-  EVP_EncodeBlock(encoded, digest, SHA_DIGEST_LENGTH);
   return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Accept: " + std::string(reinterpret_cast<const char*>(encoded)) + "\r\n\r\n";
+         "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n\r\n";
 }
 
 /// Containers lent to connections for one write and given back, one pool per thread
@@ -423,7 +414,7 @@ class lean_ws_connection final : public ws_transport,
   using std::enable_shared_from_this<lean_ws_connection<Stream>>::shared_from_this;
 
   lean_ws_connection(server_state& server, shard& home, Stream stream)
-      : server_(server), home_(home), stream_(std::move(stream)), reader_(server.options.max_http_buffer_size) {}
+      : server_(server), home_(home), stream_(std::move(stream)), reader_(ws::role::server, server.options.max_http_buffer_size) {}
   ~lean_ws_connection() override { home_.remove_connection(this); }
 
   void stop() override { close(); }
@@ -517,7 +508,7 @@ class lean_ws_connection final : public ws_transport,
       stream_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->on_data(ec, nullptr, 0);
         auto& scratch = self->home_.scratch();
-        const auto n = read_ready(self->stream_, scratch.data(), scratch.size(), ec);
+        const auto n = io::read_ready(self->stream_, scratch.data(), scratch.size(), ec);
         if (ec == net::error::would_block || ec == net::error::try_again) return self->do_read();
         self->on_data(ec, scratch.data(), n);
       });
@@ -708,7 +699,7 @@ class lean_ws_connection final : public ws_transport,
   server_state& server_;
   shard& home_;
   Stream stream_;
-  ws::reader reader_;
+  ws::frame_reader reader_;
   std::shared_ptr<session_impl> session_;
   std::vector<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
@@ -791,7 +782,7 @@ class http_connection final : public connection,
     busy_ = true;
     arm(server_.options.http_timeout);  // the body, counted from the end of the header
     const auto& req = parser_->get();
-    const auto path = target_path(req.target());
+    const auto path = codec::target_path(req.target());
     if (!is_engine_path(path)) {
       if (!server_.options.http_handler || websocket::is_upgrade(req)) {
         return write_reply({404, "text/plain; charset=UTF-8", "Not Found"}, true);
@@ -840,7 +831,7 @@ class http_connection final : public connection,
 
   void too_large() {
     // engine.io answers 413; we also close the session, whose data would be lost anyway.
-    if (auto sid = find_query(parser_->get().target(), "sid")) {
+    if (auto sid = codec::find_query(parser_->get().target(), "sid")) {
       if (const int j = server_.shard_of(*sid); j >= 0) {
         net::post(server_.shards[j]->context(), [&server = server_, j, sid = *sid] {
           if (auto s = server.shards[j]->find(sid)) s->on_payload_too_large();
@@ -853,11 +844,11 @@ class http_connection final : public connection,
   void handle_polling() {
     const auto& req = parser_->get();
     const auto target = req.target();
-    const auto transport = find_query(target, "transport");
+    const auto transport = codec::find_query(target, "transport");
     if (!transport || !server_.transport_enabled(*transport)) {
       return write_reply(error_reply(errc::unknown_transport));
     }
-    auto sid = find_query(target, "sid");
+    auto sid = codec::find_query(target, "sid");
     if (sid) {
       const bool get = req.method() == http::verb::get;
       if (*transport != "polling" || (!get && req.method() != http::verb::post)) {
@@ -880,7 +871,7 @@ class http_connection final : public connection,
         return error_reply(errc::forbidden, *message);
       }
     }
-    if (find_query(req.target(), "EIO") != "4") return error_reply(errc::unsupported_protocol_version);
+    if (codec::find_query(req.target(), "EIO") != "4") return error_reply(errc::unsupported_protocol_version);
     return std::nullopt;
   }
 
@@ -989,11 +980,11 @@ class http_connection final : public connection,
   void handle_upgrade() {
     deadline_.cancel();  // the WebSocket has timeouts of its own
     auto& req = parser_->get();
-    const auto transport = find_query(req.target(), "transport");
+    const auto transport = codec::find_query(req.target(), "transport");
     if (transport != "websocket" || !server_.transport_enabled("websocket")) {
       return write_reply(error_reply(errc::unknown_transport), true);
     }
-    auto sid = find_query(req.target(), "sid");
+    auto sid = codec::find_query(req.target(), "sid");
     if (!sid) {
       if (auto refused = admit()) return write_reply(std::move(*refused), true);
       return accept_websocket(server_, home_, std::move(stream_), [req = parser_->release()](auto& ws) mutable {
@@ -1132,19 +1123,15 @@ bool server_state::transport_enabled(std::string_view name) const {
 }
 
 int server_state::shard_of(std::string_view sid) const noexcept {
-  if (sid.size() != sid_length) return -1;
-  const auto index = sid_alphabet.find(sid.front());
+  if (sid.size() != codec::id_length) return -1;
+  const auto index = codec::id_alphabet.find(sid.front());
   return index < shards.size() ? static_cast<int>(index) : -1;
 }
 
 std::string server_state::make_sid(unsigned shard_index) const {
-  std::array<unsigned char, sid_length> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  std::string sid(sid_length, '\0');
-  sid[0] = sid_alphabet[shard_index];
-  for (std::size_t i = 1; i < sid_length; ++i) sid[i] = sid_alphabet[random[i] & 63];
+  // The first character names the shard; the rest is random.
+  auto sid = codec::random_id();
+  sid[0] = codec::id_alphabet[shard_index];
   return sid;
 }
 

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "sockio/codec/engine/open_packet.hpp"
+
 namespace sockio::engine::detail {
 namespace {
 
@@ -14,13 +16,13 @@ http_reply text_reply(std::string_view body) {
 
 std::string open_json(const server_state& server, const std::string& sid, bool polling) {
   const auto& o = server.options;
-  const bool upgrade = polling && o.allow_upgrades && server.transport_enabled("websocket");
-  std::string json = "{\"sid\":\"" + sid + "\",\"upgrades\":[";
-  if (upgrade) json += "\"websocket\"";
-  json += "],\"pingInterval\":" + std::to_string(o.ping_interval.count()) +
-          ",\"pingTimeout\":" + std::to_string(o.ping_timeout.count()) +
-          ",\"maxPayload\":" + std::to_string(o.max_http_buffer_size) + "}";
-  return json;
+  open_packet p{.sid = sid,
+                .upgrades = {},
+                .ping_interval = o.ping_interval,
+                .ping_timeout = o.ping_timeout,
+                .max_payload = o.max_http_buffer_size};
+  if (polling && o.allow_upgrades && server.transport_enabled("websocket")) p.upgrades.emplace_back("websocket");
+  return encode_open_packet(p);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <boost/asio/post.hpp>
 
 #include "detail/core.hpp"
+#include "sockio/codec/random_id.hpp"
 
 namespace sockio::sio {
 namespace {
@@ -61,7 +62,7 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
 }  // namespace
 
 in_memory_adapter::in_memory_adapter(namespace_& nsp)
-    : nsp_(nsp), rooms_(nsp.state().core.shards()), offset_prefix_(detail::random_id().substr(0, 8)) {}
+    : nsp_(nsp), rooms_(nsp.state().core.shards()), offset_prefix_(codec::random_id(8)) {}
 
 in_memory_adapter::~in_memory_adapter() = default;
 

@@ -1,26 +1,13 @@
-#include <openssl/rand.h>
-
 #include <array>
 #include <boost/asio/post.hpp>
 #include <ctime>
 #include <stdexcept>
 
 #include "detail/core.hpp"
+#include "sockio/codec/random_id.hpp"
 
 namespace sockio::sio {
 namespace detail {
-
-std::string random_id() {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::array<unsigned char, 20> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  std::string id(random.size(), '\0');
-  for (std::size_t i = 0; i < random.size(); ++i) id[i] = alphabet[random[i] & 63];
-  return id;
-}
 
 bool recoverable(std::string_view reason) noexcept {
   return reason == "transport error" || reason == "transport close" || reason == "forced close" ||
@@ -75,13 +62,13 @@ void namespace_state::create_socket(const std::shared_ptr<client>& c, json auth,
                                     std::optional<restored_session> previous) {
   if (!c->open()) return;
   auto hs = make_handshake(c->session(), std::move(auth));
-  auto s = std::make_shared<socket>(self, c, previous ? previous->session.sid : random_id(), std::move(hs));
+  auto s = std::make_shared<socket>(self, c, previous ? previous->session.sid : codec::random_id(), std::move(hs));
   if (previous) {
     s->pid_ = previous->session.pid;
     s->data_ = previous->session.data;
     s->recovered_ = true;
   } else if (recovery_enabled()) {
-    s->pid_ = random_id();
+    s->pid_ = codec::random_id();
   }
   if (previous && core.options.connection_state_recovery->skip_middlewares) {
     return connect(s, std::move(previous));
@@ -92,7 +79,7 @@ void namespace_state::create_socket(const std::shared_ptr<client>& c, json auth,
       json data{{"message", err->message}};
       if (!err->data.is_discarded()) data["data"] = err->data;
       s->client_->connect_refused(name);
-      s->client_->send_packet({packet_type::connect_error, name, std::move(data), std::nullopt});
+      s->client_->send_packet(packet::connect_error(name, std::move(data)));
       return;
     }
     connect(s, std::move(previous));
@@ -124,7 +111,7 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
   adapter->add_all(*s, rooms);
   json data{{"sid", s->id()}};
   if (recovery_enabled()) data["pid"] = s->pid_;
-  c.send_packet({packet_type::connect, name, std::move(data), std::nullopt});
+  c.send_packet(packet::connect(name, std::move(data)));
   if (previous) {
     for (auto& missed : previous->missed) s->send_event(std::move(missed), std::nullopt);
   }
@@ -160,8 +147,7 @@ void namespace_::on_room_event(room_event_handler handler) {
 }
 
 void namespace_::server_side_emit(std::string_view event, json args, ack_callback ack) {
-  json data = json::array({std::string(event)});
-  for (auto& a : args) data.push_back(std::move(a));
+  json data = event_data(event, std::move(args));
   state_->adapter->server_side_emit(std::move(data), std::move(ack));
 }
 
@@ -211,16 +197,14 @@ broadcast_operator broadcast_operator::timeout(std::chrono::milliseconds value) 
 }
 
 void broadcast_operator::emit_args(std::string_view event, json args) const {
-  json data = json::array({std::string(event)});
-  for (auto& a : args) data.push_back(std::move(a));
-  nsp_->state().adapter->broadcast({packet_type::event, nsp_->name(), std::move(data), std::nullopt}, options_);
+  json data = event_data(event, std::move(args));
+  nsp_->state().adapter->broadcast(packet::event(nsp_->name(), std::move(data)), options_);
 }
 
 void broadcast_operator::emit_with_ack(std::string_view event, json args, ack_callback callback) const {
   auto& st = nsp_->state();
-  json data = json::array({std::string(event)});
-  for (auto& a : args) data.push_back(std::move(a));
-  st.adapter->broadcast_with_ack({packet_type::event, nsp_->name(), std::move(data), st.next_ack_id++}, options_,
+  json data = event_data(event, std::move(args));
+  st.adapter->broadcast_with_ack(packet::event(nsp_->name(), std::move(data), st.next_ack_id++), options_,
                                  std::move(callback));
 }
 

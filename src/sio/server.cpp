@@ -171,7 +171,7 @@ void client::on_packet(packet p) {
 void client::on_connect(const std::string& nsp, json auth) {
   auto* ns = core_.resolve(nsp, auth);
   if (!ns) {
-    packet error{packet_type::connect_error, nsp, json{{"message", "Invalid namespace"}}, std::nullopt};
+    auto error = packet::connect_error(nsp, json{{"message", "Invalid namespace"}});
     send_packet(error);
     return;
   }

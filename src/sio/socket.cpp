@@ -43,19 +43,18 @@ void socket::notify_outgoing(const json& data) {
 }
 
 void socket::send_event(json data, std::optional<std::uint64_t> ack_id, bool volatile_) {
-  client_->send(detail::make_frames({packet_type::event, nsp_->name(), std::move(data), ack_id}), volatile_);
+  client_->send(detail::make_frames(packet::event(nsp_->name(), std::move(data), ack_id)), volatile_);
 }
 
 void socket::emit_args(std::string_view event, json args) {
   if (!connected_) return;
-  json data = json::array({std::string(event)});
-  for (auto& a : args) data.push_back(std::move(a));
+  json data = event_data(event, std::move(args));
   notify_outgoing(data);
   auto& st = nsp_->state();
   if (st.recovery_enabled()) {
     // As socket.io: with recovery on, it goes through the adapter like a broadcast to the
     // socket's own room, so that it gets an offset and is kept for a later recovery.
-    st.adapter->broadcast({packet_type::event, nsp_->name(), std::move(data), std::nullopt},
+    st.adapter->broadcast(packet::event(nsp_->name(), std::move(data)),
                           broadcast_options{{id_}, {}, {}});
     return;
   }
@@ -68,8 +67,7 @@ void socket::emit_with_ack(std::string_view event, json args, ack_callback callb
     if (callback) callback(make_error_code(errc::disconnected), json::array());
     return;
   }
-  json data = json::array({std::string(event)});
-  for (auto& a : args) data.push_back(std::move(a));
+  json data = event_data(event, std::move(args));
   const auto id = nsp_->state().next_ack_id++;
   auto& pending = state().acks[id];
   pending.callback = std::move(callback);
@@ -155,7 +153,7 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     ack = ack_fn([weak = weak_from_this(), id = *ack_id](json reply) {
       auto self = weak.lock();
       if (!self || !self->connected_) return;
-      self->client_->send_packet({packet_type::ack, self->nsp_->name(), std::move(reply), id});
+      self->client_->send_packet(packet::ack(self->nsp_->name(), std::move(reply), id));
     });
   }
   auto self = shared_from_this();  // a handler may disconnect us
@@ -201,7 +199,7 @@ broadcast_operator socket::local() const { return broadcast().local(); }
 void socket::disconnect(bool close) {
   if (!connected_) return;
   if (close) return client_->disconnect_all();
-  client_->send_packet({packet_type::disconnect, nsp_->name(), json(json::value_t::discarded), std::nullopt});
+  client_->send_packet(packet::disconnect(nsp_->name()));
   on_close("server namespace disconnect");
 }
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sockio/engine/packet.hpp"
+#include "sockio/codec/engine/packet.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sockio::engine;

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sockio/sio/packet.hpp"
+#include "sockio/codec/sio/packet.hpp"
 
 namespace {
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "detail/ws_frame.hpp"
+#include "sockio/codec/ws/frame_reader.hpp"
 
 namespace {
 
-using namespace sockio::engine::detail::ws;
+using namespace sockio::ws;
 
 struct outcome {
   std::vector<std::pair<int, std::string>> events;
@@ -21,7 +21,7 @@ struct outcome {
 
 outcome run(const std::uint8_t* data, std::size_t size, std::size_t chunk) {
   constexpr std::size_t max_message = 4096;
-  reader r(max_message);
+  frame_reader r(role::server, max_message);
   outcome out;
   for (std::size_t i = 0; i < size && out.ok; i += chunk) {
     std::string part(reinterpret_cast<const char*>(data) + i, std::min(chunk, size - i));

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "sockio/sio/packet.hpp"
+#include "sockio/codec/sio/packet.hpp"
 #include "test_client.hpp"
 
 namespace sockio::test {

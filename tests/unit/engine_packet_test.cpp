@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "../../src/engine/detail/url.hpp"
-#include "sockio/engine/error.hpp"
-#include "sockio/engine/packet.hpp"
+#include "sockio/codec/base64.hpp"
+#include "sockio/codec/engine/error.hpp"
+#include "sockio/codec/engine/packet.hpp"
 
 namespace sockio::engine {
 namespace {
@@ -56,13 +56,13 @@ TEST(EnginePacket, Base64RoundTripsAllLengthsAndBytes) {
   std::string bytes;
   for (int i = 0; i < 300; ++i) {
     bytes.push_back(static_cast<char>(i * 7));
-    auto decoded = base64_decode(base64_encode(bytes));
+    auto decoded = codec::base64_decode(codec::base64_encode(bytes));
     ASSERT_TRUE(decoded) << i;
     EXPECT_EQ(*decoded, bytes);
   }
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(codec::base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(codec::base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(codec::base64_encode("f"), "Zg==");
 }
 
 TEST(EnginePayload, EncodesWithRecordSeparator) {
@@ -128,19 +128,6 @@ TEST(EngineErrors, HandshakeErrorsCarryEngineIoCodes) {
   EXPECT_EQ(handshake_error_code(errc::invalid_packet), -1);
   EXPECT_EQ(make_error_code(errc::unknown_sid).message(), "Session ID unknown");
   EXPECT_STREQ(error_category().name(), "sockio.engine");
-}
-
-TEST(EngineUrl, ParsesAndDecodesQuery) {
-  const auto q = detail::parse_query("/engine.io/?EIO=4&transport=polling&t=a%20b+c&flag&x=%zz#frag");
-  ASSERT_EQ(q.size(), 5u);
-  EXPECT_EQ(q[0], (std::pair<std::string, std::string>{"EIO", "4"}));
-  EXPECT_EQ(q[2].second, "a b c");
-  EXPECT_EQ(q[3], (std::pair<std::string, std::string>{"flag", ""}));
-  EXPECT_EQ(q[4].second, "%zz");  // invalid escapes stay as they are
-  EXPECT_EQ(detail::target_path("/engine.io/?EIO=4"), "/engine.io/");
-  EXPECT_EQ(detail::find_query("/p?sid=abc", "sid"), "abc");
-  EXPECT_FALSE(detail::find_query("/p", "sid"));
-  EXPECT_EQ(detail::percent_decode("%41%"), "A%");
 }
 
 }  // namespace

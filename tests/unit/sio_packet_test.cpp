@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sockio/sio/packet.hpp"
-#include "sockio/sio/types.hpp"
+#include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
 namespace {
@@ -25,6 +24,17 @@ TEST(SioPacket, EncodesEveryType) {
   EXPECT_EQ(text_of({packet_type::ack, "/", json::array({"ok"}), 7}), R"(37["ok"])");
   EXPECT_EQ(text_of({packet_type::connect_error, "/", json{{"message", "no"}}, std::nullopt}),
             R"(4{"message":"no"})");
+}
+
+TEST(SioPacket, NamedFactoriesGiveTheSameWire) {
+  EXPECT_EQ(text_of(packet::connect("/")), "0");
+  EXPECT_EQ(text_of(packet::connect("/admin", json{{"token", "x"}})), R"(0/admin,{"token":"x"})");
+  EXPECT_EQ(text_of(packet::disconnect("/admin")), "1/admin,");
+  EXPECT_EQ(text_of(packet::event("/", event_data("hello", json::array({1, "a"})))), R"(2["hello",1,"a"])");
+  EXPECT_EQ(text_of(packet::event("/admin", event_data("hi", json::array()), 12)), R"(2/admin,12["hi"])");
+  EXPECT_EQ(text_of(packet::ack("/", json::array({"ok"}), 7)), R"(37["ok"])");
+  EXPECT_EQ(text_of(packet::connect_error("/", json{{"message", "no"}})), R"(4{"message":"no"})");
+  EXPECT_EQ(event_data("one", 5), json::array({"one", 5}));  // a single argument
 }
 
 TEST(SioPacket, BinaryBecomesAttachmentsWithPlaceholders) {
@@ -140,21 +150,6 @@ TEST(SioPacket, AttachmentErrors) {
   EXPECT_EQ(d.add_binary("x", out), make_error_code(parse_errc::invalid_placeholder));
   ASSERT_FALSE(d.add_text(R"(51-["a",{"_placeholder":true,"num":0}])", out));
   EXPECT_EQ(d.add_text(R"(2["b"])", out), make_error_code(parse_errc::unexpected_binary));
-}
-
-TEST(SioPacket, AckFnAnswersOnce) {
-  int calls = 0;
-  json got;
-  ack_fn ack([&](json args) {
-    ++calls;
-    got = std::move(args);
-  });
-  EXPECT_TRUE(ack);
-  ack.reply("a", 1);
-  ack.reply("b");
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(got, json::array({"a", 1}));
-  EXPECT_FALSE(ack_fn());
 }
 
 }  // namespace

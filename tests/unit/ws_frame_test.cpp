@@ -1,12 +1,12 @@
-// WebSocket framing: client frames in, server frame headers out.
+// WebSocket framing: client frames in, server frame headers out, and the client role.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "detail/ws_frame.hpp"
+#include "sockio/codec/ws/frame_reader.hpp"
 
-namespace sockio::engine::detail::ws {
+namespace sockio::ws {
 namespace {
 
 /// A masked client frame.
@@ -35,7 +35,7 @@ struct collected {
 };
 
 /// Feeds `bytes` in chunks of `chunk` bytes; returns false on a protocol error.
-bool feed(reader& r, std::string bytes, collected& out, std::size_t chunk = 1 << 20) {
+bool feed(frame_reader& r, std::string bytes, collected& out, std::size_t chunk = 1 << 20) {
   for (std::size_t i = 0; i < bytes.size(); i += chunk) {
     std::string part = bytes.substr(i, chunk);
     const bool ok = r.feed(part.data(), part.size(), [&](const event& e) {
@@ -66,7 +66,7 @@ TEST(WsFrame, ServerHeadersUseTheShortestLength) {
 
 TEST(WsFrame, MaskedMessagesOfEverySizeInAnyChunking) {
   for (const std::size_t chunk : {1u, 3u, 7u, 1u << 20}) {
-    reader r(1 << 20);
+    frame_reader r(role::server, 1 << 20);
     collected out;
     const std::string big(70000, 'x');
     const std::string medium(300, 'y');
@@ -80,7 +80,7 @@ TEST(WsFrame, MaskedMessagesOfEverySizeInAnyChunking) {
 }
 
 TEST(WsFrame, FragmentsWithControlFramesBetween) {
-  reader r(1024);
+  frame_reader r(role::server, 1024);
   collected out;
   ASSERT_TRUE(feed(r, client_frame(0x01, "4he") + client_frame(0x89, "p") + client_frame(0x00, "ll") +
                           client_frame(0x80, "o"), out));
@@ -90,7 +90,7 @@ TEST(WsFrame, FragmentsWithControlFramesBetween) {
 }
 
 TEST(WsFrame, CloseFrameCarriesItsCode) {
-  reader r(1024);
+  frame_reader r(role::server, 1024);
   collected out;
   ASSERT_TRUE(feed(r, client_frame(0x88, std::string("\x03\xe8", 2) + "bye") + client_frame(0x88, ""), out));
   ASSERT_EQ(out.events.size(), 2u);
@@ -101,7 +101,7 @@ TEST(WsFrame, CloseFrameCarriesItsCode) {
 
 TEST(WsFrame, ProtocolErrorsAreReportedWithTheirCloseCode) {
   const auto error_of = [](const std::string& bytes, std::size_t max = 1024) {
-    reader r(max);
+    frame_reader r(role::server, max);
     collected out;
     return feed(r, bytes, out) ? std::uint16_t{0} : r.error();
   };
@@ -130,5 +130,50 @@ TEST(WsFrame, Utf8Validation) {
   EXPECT_FALSE(valid_utf8("\x80"));              // lone continuation
 }
 
+TEST(WsFrame, ClientFramesAreMaskedAndReadByAServer) {
+  const mask_key key{0x01, 0x02, 0x03, 0x04};
+  for (const std::size_t size : {5u, 300u, 70000u}) {
+    const std::string payload(size, 'z');
+    std::uint8_t h[max_header_size];
+    const auto n = encode_header(h, opcode::text, payload.size(), key);
+    EXPECT_EQ(n, (size < 126 ? 2u : size <= 0xFFFF ? 4u : 10u) + 4u);
+    EXPECT_EQ(h[1] & 0x80, 0x80);  // the mask bit
+    std::string frame(reinterpret_cast<const char*>(h), n);
+    std::string masked = payload;
+    apply_mask(masked.data(), masked.size(), key);
+    EXPECT_NE(masked, payload);
+    frame += masked;
+    frame_reader server(role::server, 1 << 20);
+    collected out;
+    ASSERT_TRUE(feed(server, frame, out));
+    ASSERT_EQ(out.events.size(), 1u);
+    EXPECT_EQ(out.events[0].second, payload);
+  }
+}
+
+TEST(WsFrame, MaskingInPiecesEqualsMaskingAtOnce) {
+  const auto key = make_mask_key();
+  std::string whole = "some payload of an odd length";
+  std::string pieces = whole;
+  apply_mask(whole.data(), whole.size(), key);
+  apply_mask(pieces.data(), 5, key, 0);
+  apply_mask(pieces.data() + 5, pieces.size() - 5, key, 5);
+  EXPECT_EQ(whole, pieces);
+}
+
+TEST(WsFrame, ClientReaderTakesUnmaskedFramesOnly) {
+  std::uint8_t h[max_header_size];
+  const auto n = encode_header(h, opcode::text, 6);
+  const std::string frame = std::string(reinterpret_cast<const char*>(h), n) + "4hello";
+  frame_reader client(role::client, 1024);
+  collected out;
+  ASSERT_TRUE(feed(client, frame, out));
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].second, "4hello");
+  frame_reader strict(role::client, 1024);
+  EXPECT_FALSE(feed(strict, client_frame(0x81, "4x"), out));  // a masked frame from a server
+  EXPECT_EQ(strict.error(), protocol_error);
+}
+
 }  // namespace
-}  // namespace sockio::engine::detail::ws
+}  // namespace sockio::ws

@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "sockio/sio/broadcast_operator.hpp"
-#include "sockio/sio/packet.hpp"
+#include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
 

@@ -6,7 +6,7 @@
 #include "sockio/adapter/adapter.hpp"
 #include "sockio/engine/server.hpp"
 #include "sockio/sio/namespace.hpp"
-#include "sockio/sio/packet.hpp"
+#include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
 

@@ -13,26 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "sockio/codec/sio/packet.hpp"
+
 namespace sockio::engine {
 struct request_info;
 class header_fields;
 }
 
 namespace sockio::sio {
-
-using json = nlohmann::json;
-
-/// A binary argument: `socket.emit("file", sio::binary(bytes))`.
-inline json binary(std::string_view bytes) {
-  return json::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
-}
-
-/// The bytes of a binary argument as a string (empty if `value` is not binary).
-inline std::string to_bytes(const json& value) {
-  if (!value.is_binary()) return {};
-  const auto& b = value.get_binary();
-  return std::string(b.begin(), b.end());
-}
 
 /// Errors reported to ack callbacks and operations.
 enum class errc {

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "sockio/engine/error.hpp"
-#include "sockio/engine/packet.hpp"
+#include "sockio/codec/engine/error.hpp"
+#include "sockio/codec/engine/packet.hpp"
 #include "sockio/engine/server.hpp"
 
 namespace sockio::engine::detail {

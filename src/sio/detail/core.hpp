@@ -113,9 +113,6 @@ class client final : public engine::session_handler, public std::enable_shared_f
   bool open_ = true;
 };
 
-/// A random identifier (20 URL-safe characters) for socket ids and private session ids.
-std::string random_id();
-
 /// An ack callback that fulfils the returned future (the awaitable form of emit_with_ack).
 std::pair<ack_callback, std::future<json>> future_ack();
 

@@ -1,4 +1,4 @@
-#include "sockio/engine/error.hpp"
+#include "sockio/codec/engine/error.hpp"
 
 #include <string>
 

@@ -1,4 +1,5 @@
 // Reading what a socket already holds, after a readiness wait, without blocking.
+// Header-only over Asio (target sockio::io): shared by the engine, the client and the bench.
 #pragma once
 
 #include <sys/socket.h>
@@ -8,7 +9,7 @@
 #include <cerrno>
 #include <cstddef>
 
-namespace sockio::engine::detail {
+namespace sockio::io {
 
 /// Reads what `socket` holds now (up to `size` bytes) into `data`; `ec` is
 /// `would_block` when nothing is there and `eof` when the peer has closed.
@@ -37,4 +38,4 @@ inline std::size_t read_ready(boost::asio::ip::tcp::socket& socket, void* data, 
   }
 }
 
-}  // namespace sockio::engine::detail
+}  // namespace sockio::io

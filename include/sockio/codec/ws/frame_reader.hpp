@@ -1,5 +1,5 @@
-// WebSocket framing (RFC 6455) for the server side: reading masked client frames into
-// messages, writing unmasked frame headers. Pure code, no I/O; fuzzed with the engine.
+// Reading WebSocket frames (RFC 6455) into messages and control frames, for either role.
+// Pure code, no I/O (library sockio::codec); fuzzed (tests/fuzz/ws_frame_fuzz.cpp).
 #pragma once
 
 #include <cstddef>
@@ -7,27 +7,10 @@
 #include <string>
 #include <string_view>
 
-namespace sockio::engine::detail::ws {
+#include "sockio/codec/ws/frame.hpp"
+#include "sockio/codec/ws/utf8.hpp"
 
-enum class opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
-
-/// Close codes the reader reports for bad input.
-enum close_code : std::uint16_t {
-  normal = 1000,
-  protocol_error = 1002,
-  invalid_payload = 1007,  ///< text that is not UTF-8
-  message_too_big = 1009,
-};
-
-/// Largest server frame header: 2 bytes, then an 8-byte length.
-constexpr std::size_t max_header_size = 10;
-
-/// Writes the header of an unmasked, final frame carrying `length` bytes into `out`
-/// (at least `max_header_size` bytes); returns its size.
-std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t length) noexcept;
-
-/// True when `text` is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool valid_utf8(std::string_view text) noexcept;
+namespace sockio::ws {
 
 /// What the reader found: a data message, or a control frame.
 struct event {
@@ -36,14 +19,20 @@ struct event {
   std::uint16_t code = 0; ///< close code (1005 when the close frame has none)
 };
 
-/// Turns bytes from a client (or, for a client, from a server) into messages and
-/// control frames. Holds memory only while
-/// a frame or a fragmented message is incomplete: idle connections cost nothing here.
-class reader {
+/// Turns the bytes a peer sends into messages and control frames: a `role::server`
+/// reader takes masked frames (from a client), a `role::client` reader unmasked ones
+/// (from a server); anything else is a protocol error. Holds memory only while a frame
+/// or a fragmented message is incomplete: idle connections cost nothing here.
+///
+/// @code
+/// ws::frame_reader reader(ws::role::server, 1 << 20);
+/// bool ok = reader.feed(data, size, [](const ws::event& e) { ...; return true; });
+/// if (!ok) send_close(reader.error());
+/// @endcode
+class frame_reader {
  public:
-  /// `from_client`: frames must be masked (a server reading); else unmasked (a client).
-  explicit reader(std::size_t max_message, bool from_client = true)
-      : max_message_(max_message), from_client_(from_client) {}
+  /// `role`: the reading end's; `max_message`: the largest message (after reassembly).
+  frame_reader(role r, std::size_t max_message) : max_message_(max_message), role_(r) {}
 
   /// Consumes `bytes` (unmasked in place, hence mutable) and calls `on_event(const event&)`
   /// for each complete message or control frame, in order. `on_event` returns false to
@@ -62,7 +51,8 @@ class reader {
     opcode op;
     std::size_t header_size;
     std::uint64_t length;
-    const std::uint8_t* mask;
+    bool masked;
+    mask_key mask;
   };
   enum class parse { ok, need_more, error };
 
@@ -75,7 +65,7 @@ class reader {
   std::ptrdiff_t consume(char* data, std::size_t size, OnEvent& on_event, bool& stop);
 
   std::size_t max_message_;
-  bool from_client_;
+  role role_;
   std::string partial_;  // an incomplete frame, kept between reads
   std::string message_;  // fragments of a message in progress
   opcode message_op_ = opcode::text;
@@ -83,16 +73,10 @@ class reader {
   std::uint16_t error_ = 0;
 };
 
-// ---------------------------------------------------------------------------------------
-
-inline void unmask(char* data, std::size_t size, const std::uint8_t* mask) noexcept {
-  for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>(data[i] ^ mask[i & 3]);
-}
-
 template <class OnEvent>
-bool reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bool& stop) {
+bool frame_reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bool& stop) {
   const auto length = static_cast<std::size_t>(f.length);
-  if (f.mask) unmask(payload, length, f.mask);
+  if (f.masked) apply_mask(payload, length, f.mask);
   const std::string_view data(payload, length);
   switch (f.op) {
     case opcode::ping:
@@ -140,7 +124,7 @@ bool reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bool& st
 }
 
 template <class OnEvent>
-std::ptrdiff_t reader::consume(char* data, std::size_t size, OnEvent& on_event, bool& stop) {
+std::ptrdiff_t frame_reader::consume(char* data, std::size_t size, OnEvent& on_event, bool& stop) {
   std::size_t used = 0;
   while (!stop && used < size) {
     frame f;
@@ -154,7 +138,7 @@ std::ptrdiff_t reader::consume(char* data, std::size_t size, OnEvent& on_event, 
 }
 
 template <class OnEvent>
-bool reader::feed(char* bytes, std::size_t size, OnEvent&& on_event) {
+bool frame_reader::feed(char* bytes, std::size_t size, OnEvent&& on_event) {
   if (error_) return false;
   bool stop = false;
   if (partial_.empty()) {
@@ -175,4 +159,4 @@ bool reader::feed(char* bytes, std::size_t size, OnEvent&& on_event) {
   return true;
 }
 
-}  // namespace sockio::engine::detail::ws
+}  // namespace sockio::ws

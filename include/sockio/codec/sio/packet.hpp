@@ -1,4 +1,4 @@
-// Socket.IO v5 packet codec with binary attachments: pure, no I/O.
+// Socket.IO v5 packet codec with binary attachments: pure, no I/O (library sockio::codec).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,18 @@
 namespace sockio::sio {
 
 using json = nlohmann::json;
+
+/// A binary argument: `socket.emit("file", sio::binary(bytes))`.
+inline json binary(std::string_view bytes) {
+  return json::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+}
+
+/// The bytes of a binary argument as a string (empty if `value` is not binary).
+inline std::string to_bytes(const json& value) {
+  if (!value.is_binary()) return {};
+  const auto& b = value.get_binary();
+  return std::string(b.begin(), b.end());
+}
 
 /// Socket.IO v5 packet types, with their wire digit as value.
 enum class packet_type : std::uint8_t {
@@ -34,7 +46,22 @@ struct packet {
   std::optional<std::uint64_t> id;
 
   bool has_data() const noexcept { return !data.is_discarded(); }
+
+  /// EVENT: `data` is `[event, ...args]` (see `event_data`); with `id`, an ack is asked.
+  static packet event(std::string nsp, json data, std::optional<std::uint64_t> id = std::nullopt);
+  /// ACK of packet `id`: `args` is the array of the acknowledgement's arguments.
+  static packet ack(std::string nsp, json args, std::uint64_t id);
+  /// CONNECT: from a client with its `auth` payload (or none), from a server with `{sid, pid}`.
+  static packet connect(std::string nsp, json data = json(json::value_t::discarded));
+  /// CONNECT_ERROR with socket.io's `{message, data?}` payload.
+  static packet connect_error(std::string nsp, json error);
+  /// DISCONNECT of a namespace.
+  static packet disconnect(std::string nsp);
 };
+
+/// An event's packet data: `[event, ...args]`, where `args` is an array of arguments (or
+/// one argument).
+json event_data(std::string_view event, json args);
 
 /// Errors of the Socket.IO codec; all of them close the connection with "parse error".
 enum class parse_errc {

@@ -1,4 +1,4 @@
-#include "sockio/sio/packet.hpp"
+#include "sockio/codec/sio/packet.hpp"
 
 #include <array>
 #include <charconv>
@@ -129,6 +129,36 @@ bool payload_valid(const packet& p) {
 }
 
 }  // namespace
+
+packet packet::event(std::string nsp, json data, std::optional<std::uint64_t> id) {
+  return packet{packet_type::event, std::move(nsp), std::move(data), id};
+}
+
+packet packet::ack(std::string nsp, json args, std::uint64_t id) {
+  return packet{packet_type::ack, std::move(nsp), std::move(args), id};
+}
+
+packet packet::connect(std::string nsp, json data) {
+  return packet{packet_type::connect, std::move(nsp), std::move(data), std::nullopt};
+}
+
+packet packet::connect_error(std::string nsp, json error) {
+  return packet{packet_type::connect_error, std::move(nsp), std::move(error), std::nullopt};
+}
+
+packet packet::disconnect(std::string nsp) {
+  return packet{packet_type::disconnect, std::move(nsp), json(json::value_t::discarded), std::nullopt};
+}
+
+json event_data(std::string_view event, json args) {
+  json data = json::array({event});
+  if (!args.is_array()) {
+    data.push_back(std::move(args));
+    return data;
+  }
+  for (auto& a : args) data.push_back(std::move(a));
+  return data;
+}
 
 const std::error_category& parse_category() noexcept {
   static const category instance;

@@ -1,8 +1,7 @@
-// Engine.IO v4 packet and payload codec: pure functions, no I/O.
+// Engine.IO v4 packet and payload codec: pure functions, no I/O (library sockio::codec).
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,11 +56,5 @@ std::error_code decode_packet(std::string_view text, packet& out);
 
 /// Decodes a long-polling payload; on error `out` holds the packets before the bad one.
 std::error_code decode_payload(std::string_view payload, std::vector<packet>& out);
-
-/// Standard base64 (RFC 4648, with padding).
-std::string base64_encode(std::string_view bytes);
-
-/// Decodes standard base64; nullopt if `text` is not valid base64.
-std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace sockio::engine

@@ -1,4 +1,4 @@
-// Error codes of the Engine.IO layer.
+// Error codes of the Engine.IO codecs and server (library sockio::codec).
 #pragma once
 
 #include <string_view>

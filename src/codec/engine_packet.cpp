@@ -1,0 +1,52 @@
+#include "sockio/codec/engine/packet.hpp"
+
+#include "sockio/codec/base64.hpp"
+#include "sockio/codec/engine/error.hpp"
+
+namespace sockio::engine {
+
+void encode_packet(const packet_view& p, std::string& out) {
+  if (p.binary) {
+    out += 'b';
+    out += codec::base64_encode(p.data);
+    return;
+  }
+  out += type_char(p.type);
+  out += p.data;
+}
+
+void encode_payload(std::span<const packet_view> packets, std::string& out) {
+  bool first = true;
+  for (const auto& p : packets) {
+    if (!first) out += record_separator;
+    first = false;
+    encode_packet(p, out);
+  }
+}
+
+std::error_code decode_packet(std::string_view text, packet& out) {
+  if (text.empty()) return errc::invalid_packet;
+  if (text.front() == 'b') {
+    auto bytes = codec::base64_decode(text.substr(1));
+    if (!bytes) return errc::invalid_base64;
+    out = packet{packet_type::message, std::move(*bytes), true};
+    return {};
+  }
+  const char c = text.front();
+  if (c < '0' || c > '6') return errc::invalid_packet;
+  out = packet{static_cast<packet_type>(c - '0'), std::string(text.substr(1)), false};
+  return {};
+}
+
+std::error_code decode_payload(std::string_view payload, std::vector<packet>& out) {
+  while (true) {
+    const auto end = payload.find(record_separator);
+    packet p;
+    if (auto ec = decode_packet(payload.substr(0, end), p)) return ec;
+    out.push_back(std::move(p));
+    if (end == std::string_view::npos) return {};
+    payload.remove_prefix(end + 1);
+  }
+}
+
+}  // namespace sockio::engine
