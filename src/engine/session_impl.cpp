@@ -10,9 +10,7 @@ namespace {
 constexpr std::string_view close_payload = "1";
 constexpr std::string_view noop_payload = "6";
 
-http_reply text_reply(std::string_view body) {
-  return http_reply{200, "text/plain; charset=UTF-8", std::string(body)};
-}
+http_reply text_reply(std::string_view body) { return http_reply::text(200, std::string(body)); }
 
 std::string open_json(const server_state& server, const std::string& sid, bool polling) {
   const auto& o = server.options;
@@ -148,6 +146,8 @@ void session_impl::on_post(std::string_view body, reply_fn reply) {
   }
   std::vector<packet> packets;
   const auto ec = decode_payload(body, packets);
+  // text/html, not text/plain: some user agents offer a plain-text answer as a
+  // download (engine.io's GH-43).
   reply(http_reply{200, "text/html", "ok"});
   auto self = shared_from_this();  // a handler may close us while we iterate
   for (const auto& p : packets) {

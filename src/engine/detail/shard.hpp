@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deadline_list.hpp"
+#include "tuning.hpp"
 
 namespace sockio::engine::detail {
 
@@ -92,7 +93,7 @@ class shard {
   /// A read buffer shared by this shard's connections: filled and consumed within one
   /// handler, so idle connections need no buffer of their own.
   std::vector<char>& scratch() {
-    if (scratch_.empty()) scratch_.resize(64 * 1024);
+    if (scratch_.empty()) scratch_.resize(tuning::scratch_buffer);
     return scratch_;
   }
 

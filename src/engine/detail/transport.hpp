@@ -1,4 +1,5 @@
-// What a session needs from its transports; the Beast side implements it in server.cpp.
+// What a session needs from its WebSocket transports (lean_ws_connection.cpp,
+// beast_ws_connection.cpp), and the packets it queues for them.
 #pragma once
 
 #include <functional>
@@ -6,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "http_reply.hpp"
 #include "sockio/codec/engine/error.hpp"
 #include "sockio/codec/engine/packet.hpp"
 #include "sockio/engine/server.hpp"
@@ -21,22 +23,6 @@ struct outgoing {
   std::size_t size() const noexcept { return 1 + (data ? data->size() : 0); }
   std::string_view view() const noexcept { return data ? std::string_view(*data) : std::string_view(); }
 };
-
-/// An HTTP response produced for a long-polling request.
-struct http_reply {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=UTF-8";
-  std::string body;
-  /// Further header fields (responses of the application's `http_handler`).
-  std::vector<std::pair<std::string, std::string>> headers = {};
-};
-
-/// Completes a long-polling request; safe to call from any shard (it posts to the
-/// connection's own shard).
-using reply_fn = std::function<void(http_reply)>;
-
-/// engine.io's JSON error body for a handshake error.
-http_reply error_reply(errc e, std::string_view message = {});
 
 /// A WebSocket connection as seen by its session (same shard).
 class ws_transport {

@@ -1,0 +1,38 @@
+// Write buffers lent per thread.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "tuning.hpp"
+
+namespace sockio::engine::detail {
+
+/// Containers lent to connections for one write and given back, one pool per thread
+/// (so per shard): writes allocate nothing once warm, and idle connections hold no buffer.
+template <class Container>
+class buffer_pool {
+ public:
+  static void lend(Container& into) {
+    auto& pool = free_list();
+    if (into.capacity() != 0 || pool.empty()) return;
+    into = std::move(pool.back());
+    pool.pop_back();
+  }
+  static void give_back(Container& from) {
+    auto& pool = free_list();
+    from.clear();
+    if (from.capacity() != 0 && from.capacity() <= tuning::pool_max_capacity && pool.size() < tuning::pool_max_kept) {
+      pool.push_back(std::move(from));
+    }
+    Container().swap(from);
+  }
+
+ private:
+  static std::vector<Container>& free_list() {
+    thread_local std::vector<Container> pool;
+    return pool;
+  }
+};
+
+}  // namespace sockio::engine::detail
