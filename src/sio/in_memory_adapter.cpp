@@ -62,25 +62,24 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
 }  // namespace
 
 in_memory_adapter::in_memory_adapter(namespace_& nsp)
-    : nsp_(nsp), rooms_(nsp.state().core.shards()), offset_prefix_(codec::random_id(8)) {}
+    : nsp_(nsp), sockets_(nsp), rooms_(sockets_.shards()), offset_prefix_(codec::random_id(8)) {}
 
 in_memory_adapter::~in_memory_adapter() = default;
 
 void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
-  auto& st = nsp_.state();
   for (const auto& r : rooms) {
-    if (!s.rooms_.insert(r).second) continue;
+    if (!sockets_.add_room(s, r)) continue;
     auto& members = rooms_[s.shard()][r];
     const bool created = members.empty();
     members.insert(&s);
     // Listeners run after the change (they may change rooms too).
-    if (created) st.emit_room_event(room_event::create_room, r, {});
-    st.emit_room_event(room_event::join_room, r, s.id());
+    if (created) sockets_.emit_room_event(room_event::create_room, r, {});
+    sockets_.emit_room_event(room_event::join_room, r, s.id());
   }
 }
 
 void in_memory_adapter::del(socket& s, const room& r) {
-  if (s.rooms_.erase(r) == 0) return;
+  if (!sockets_.remove_room(s, r)) return;
   auto& shard_rooms = rooms_[s.shard()];
   const auto it = shard_rooms.find(r);
   if (it == shard_rooms.end()) return;
@@ -88,13 +87,12 @@ void in_memory_adapter::del(socket& s, const room& r) {
   const bool deleted = it->second.empty();
   if (deleted) shard_rooms.erase(it);
   // Listeners run once the map is consistent: they may join or leave rooms themselves.
-  auto& st = nsp_.state();
-  st.emit_room_event(room_event::leave_room, r, s.id());
-  if (deleted) st.emit_room_event(room_event::delete_room, r, {});
+  sockets_.emit_room_event(room_event::leave_room, r, s.id());
+  if (deleted) sockets_.emit_room_event(room_event::delete_room, r, {});
 }
 
 void in_memory_adapter::del_all(socket& s) {
-  const auto rooms = s.rooms_;
+  const auto rooms = s.rooms();  // a copy: del() changes them
   for (const auto& r : rooms) del(s, r);
 }
 
@@ -108,12 +106,12 @@ std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned sh
   std::vector<std::shared_ptr<socket>> out;
   const auto excluded = [&](const socket& s) {
     for (const auto& r : options.except) {
-      if (s.rooms_.contains(r)) return true;
+      if (s.rooms().contains(r)) return true;
     }
     return false;
   };
   if (options.rooms.empty()) {
-    const auto& sockets = nsp_.state().sockets[shard];
+    const auto& sockets = sockets_.of_shard(shard);
     out.reserve(sockets.size());
     for (const auto& [id, s] : sockets) {
       if (!excluded(*s)) out.push_back(s);
@@ -132,32 +130,28 @@ std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned sh
 }
 
 void in_memory_adapter::broadcast(packet p, const broadcast_options& options) {
-  auto& core = nsp_.state().core;
-  if (core.options.connection_state_recovery && p.type == packet_type::event && !p.id &&
-      !options.flags.volatile_) {
+  if (sockets_.recovery_enabled() && p.type == packet_type::event && !p.id && !options.flags.volatile_) {
     persist_packet(p.data, options);
   }
-  auto f = std::make_shared<const detail::frames>(detail::make_frames(p));  // encoded once
-  core.run_on_all([this, f, options](unsigned i) {
-    for (const auto& s : select_local(i, options)) s->client_->send(*f, options.flags.volatile_);
+  auto f = std::make_shared<const frames>(make_frames(p));  // encoded once
+  sockets_.run_on_all([this, f, options](unsigned i) {
+    for (const auto& s : select_local(i, options)) sockets_.deliver(*s, *f, options.flags.volatile_);
   });
 }
 
 void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) {
-  auto& core = nsp_.state().core;
   const auto id = *p.id;
-  auto f = std::make_shared<const detail::frames>(detail::make_frames(p));
-  const auto home = core.home_shard();
-  auto collector = std::make_shared<ack_collector>(core.context(home), core.shards(), std::move(callback));
-  core.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
-  core.run_on_all([this, f, id, collector, options](unsigned i) {
+  auto f = std::make_shared<const frames>(make_frames(p));
+  const auto home = sockets_.home_shard();
+  auto collector = std::make_shared<ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
+  sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
+  sockets_.run_on_all([this, f, id, collector, options](unsigned i) {
     const auto recipients = select_local(i, options);
     for (const auto& s : recipients) {
-      s->state().acks[id] = {[collector](std::error_code ec, json args) {
-                               if (!ec) collector->respond(std::move(args));
-                             },
-                             nullptr};
-      s->client_->send(*f, options.flags.volatile_);
+      sockets_.expect_ack(*s, id, [collector](std::error_code ec, json args) {
+        if (!ec) collector->respond(std::move(args));
+      });
+      sockets_.deliver(*s, *f, options.flags.volatile_);
     }
     collector->expect(recipients.size());
   });
@@ -165,8 +159,7 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
 
 void in_memory_adapter::fetch_sockets(const broadcast_options& options,
                                       std::function<void(std::vector<remote_socket>)> callback) {
-  auto& core = nsp_.state().core;
-  const auto home = core.home_shard();
+  const auto home = sockets_.home_shard();
   struct gather {
     std::vector<remote_socket> sockets;
     unsigned reported = 0;
@@ -174,12 +167,12 @@ void in_memory_adapter::fetch_sockets(const broadcast_options& options,
   };
   auto g = std::make_shared<gather>();
   g->callback = std::move(callback);
-  core.run_on_all([this, &core, g, home, options](unsigned i) {
+  sockets_.run_on_all([this, g, home, options](unsigned i) {
     std::vector<remote_socket> found;
     for (const auto& s : select_local(i, options)) {
       found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, i});
     }
-    boost::asio::post(core.context(home), [g, found = std::move(found), shards = core.shards()]() mutable {
+    boost::asio::post(sockets_.context(home), [g, found = std::move(found), shards = sockets_.shards()]() mutable {
       for (auto& s : found) g->sockets.push_back(std::move(s));
       if (++g->reported == shards) g->callback(std::move(g->sockets));
     });
@@ -187,7 +180,7 @@ void in_memory_adapter::fetch_sockets(const broadcast_options& options,
 }
 
 void in_memory_adapter::for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn) {
-  nsp_.state().core.run_on_all([this, options, fn](unsigned i) {
+  sockets_.run_on_all([this, options, fn](unsigned i) {
     for (const auto& s : select_local(i, options)) fn(*s);
   });
 }
@@ -211,9 +204,32 @@ void in_memory_adapter::server_side_emit(json, ack_callback ack) {
   if (ack) ack({}, json::array());
 }
 
+void in_memory_adapter::all_rooms(std::function<void(std::set<room>)> callback) {
+  struct gather {
+    std::set<room> rooms;
+    unsigned reported = 0;
+    std::function<void(std::set<room>)> callback;
+  };
+  auto g = std::make_shared<gather>();
+  g->callback = std::move(callback);
+  const auto home = sockets_.home_shard();
+  sockets_.run_on_all([this, g, home](unsigned i) {
+    std::set<room> found;
+    for (const auto& [r, members] : rooms_[i]) found.insert(r);
+    boost::asio::post(sockets_.context(home), [g, found = std::move(found), shards = sockets_.shards()]() mutable {
+      g->rooms.merge(found);
+      if (++g->reported == shards) g->callback(std::move(g->rooms));
+    });
+  });
+}
+
+void in_memory_adapter::server_count(std::function<void(std::size_t)> callback) {
+  callback(1);  // a single node
+}
+
 void in_memory_adapter::persist_packet(json& data, const broadcast_options& options) {
   const auto now = clock::now();
-  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  const auto keep = sockets_.max_disconnection_duration();
   std::lock_guard lock(recovery_mutex_);
   auto offset = offset_prefix_ + "-" + std::to_string(++next_offset_);
   data.push_back(offset);
@@ -223,7 +239,7 @@ void in_memory_adapter::persist_packet(json& data, const broadcast_options& opti
 
 void in_memory_adapter::persist_session(session_snapshot session) {
   const auto now = clock::now();
-  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  const auto keep = sockets_.max_disconnection_duration();
   std::lock_guard lock(recovery_mutex_);
   std::erase_if(sessions_, [&](const auto& item) { return item.second.disconnected_at + keep < now; });
   auto pid = session.pid;
@@ -232,7 +248,7 @@ void in_memory_adapter::persist_session(session_snapshot session) {
 
 void in_memory_adapter::restore_session(std::string pid, std::string offset,
                                         std::function<void(std::optional<restored_session>)> callback) {
-  const auto keep = nsp_.state().core.options.connection_state_recovery->max_disconnection_duration;
+  const auto keep = sockets_.max_disconnection_duration();
   const auto find = [&]() -> std::optional<restored_session> {
     std::lock_guard lock(recovery_mutex_);
     const auto it = sessions_.find(pid);

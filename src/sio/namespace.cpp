@@ -163,6 +163,16 @@ std::vector<std::shared_ptr<socket>> namespace_::local_sockets() const {
   return out;
 }
 
+sio::adapter& namespace_::adapter() noexcept { return *state_->adapter; }
+
+void namespace_::all_rooms(std::function<void(std::set<room>)> callback) {
+  state_->adapter->all_rooms(std::move(callback));
+}
+
+void namespace_::server_count(std::function<void(std::size_t)> callback) {
+  state_->adapter->server_count(std::move(callback));
+}
+
 // -----------------------------------------------------------------------------------------
 broadcast_operator broadcast_operator::to(const room& r) const {
   return with([&](broadcast_options& o) { o.rooms.insert(r); });
@@ -235,10 +245,11 @@ namespace {
 /// Runs `fn` on the socket `id` of shard `shard`, if it is still there.
 template <class Fn>
 void with_socket(namespace_* nsp, unsigned shard, const std::string& id, Fn fn) {
-  auto& st = nsp->state();
-  st.core.run_on(shard, [&st, shard, id, fn] {
-    const auto it = st.sockets[shard].find(id);
-    if (it != st.sockets[shard].end()) fn(*it->second);
+  local_sockets sockets(*nsp);
+  sockets.run_on(shard, [sockets, shard, id, fn] {
+    const auto& on_shard = sockets.of_shard(shard);
+    const auto it = on_shard.find(id);
+    if (it != on_shard.end()) fn(*it->second);
   });
 }
 

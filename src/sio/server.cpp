@@ -9,15 +9,6 @@
 namespace sockio::sio {
 namespace detail {
 
-frames make_frames(const packet& p) {
-  auto encoded = encode(p);
-  frames f;
-  f.text = std::make_shared<const std::string>(std::move(encoded.text));
-  f.attachments.reserve(encoded.attachments.size());
-  for (auto& a : encoded.attachments) f.attachments.push_back(std::make_shared<const std::string>(std::move(a)));
-  return f;
-}
-
 namespace {
 
 class category final : public std::error_category {

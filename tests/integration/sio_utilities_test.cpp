@@ -136,5 +136,27 @@ TEST(SioUtilities, WorkAcrossTwoShards) {
   EXPECT_TRUE(f.log.wait_for("disconnect b server namespace disconnect"));
 }
 
+TEST(SioUtilities, AllRoomsGathersEveryShardsRooms) {
+  utilities_fixture f(2);
+  auto a = f.client("a", {"r1", "shared"});
+  auto b = f.client("b", {"r2", "shared"});
+  auto c = f.client("c", {});
+  std::promise<std::set<std::string>> found;
+  f.srv.io.of("/").all_rooms([&](std::set<std::string> rooms) { found.set_value(std::move(rooms)); });
+  auto rooms = found.get_future();
+  ASSERT_EQ(rooms.wait_for(5s), std::future_status::ready);
+  const std::set<std::string> expected{"r1", "r2", "shared", a->id(), b->id(), c->id()};
+  EXPECT_EQ(rooms.get(), expected);
+}
+
+TEST(SioUtilities, ServerCountIsOneWithoutACluster) {
+  utilities_fixture f;
+  std::promise<std::size_t> count;
+  f.srv.io.of("/").server_count([&](std::size_t n) { count.set_value(n); });
+  auto n = count.get_future();
+  ASSERT_EQ(n.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(n.get(), 1u);
+}
+
 }  // namespace
 }  // namespace sockio::test

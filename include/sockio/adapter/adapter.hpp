@@ -8,8 +8,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/adapter/local_sockets.hpp"
 #include "sockio/codec/sio/packet.hpp"
+#include "sockio/sio/broadcast_operator.hpp"
 
 namespace sockio::sio {
 
@@ -57,6 +58,11 @@ class adapter {
   virtual void disconnect_sockets(const broadcast_options& options, bool close) = 0;
   /// Emits to the other servers of the cluster; `ack` gets their responses.
   virtual void server_side_emit(json args, ack_callback ack) = 0;
+  /// Every room with a member on any node (socket.io's `allRooms`; sockets' own rooms
+  /// included).
+  virtual void all_rooms(std::function<void(std::set<room>)> callback) = 0;
+  /// The number of nodes of the cluster, this one included (socket.io's `serverCount`).
+  virtual void server_count(std::function<void(std::size_t)> callback) = 0;
 
   /// Keeps a disconnected socket's state for connection state recovery.
   virtual void persist_session(session_snapshot session) = 0;
@@ -70,7 +76,8 @@ class adapter {
 using adapter_factory = std::function<std::unique_ptr<adapter>(namespace_&)>;
 
 /// The default adapter: rooms kept per shard, broadcasts encoded once and posted to every
-/// shard, recovery data in memory. A cluster adapter extends it with the network part.
+/// shard, recovery data in memory. It reaches sockets only through `local_sockets`, as
+/// a cluster adapter does; a cluster adapter extends it with the network part.
 class in_memory_adapter : public adapter {
  public:
   explicit in_memory_adapter(namespace_& nsp);
@@ -87,6 +94,8 @@ class in_memory_adapter : public adapter {
   void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
   void disconnect_sockets(const broadcast_options& options, bool close) override;
   void server_side_emit(json args, ack_callback ack) override;
+  void all_rooms(std::function<void(std::set<room>)> callback) override;
+  void server_count(std::function<void(std::size_t)> callback) override;
   void persist_session(session_snapshot session) override;
   void restore_session(std::string pid, std::string offset,
                        std::function<void(std::optional<restored_session>)> callback) override;
@@ -98,6 +107,7 @@ class in_memory_adapter : public adapter {
 
  protected:
   namespace_& nsp_;
+  local_sockets sockets_;
 
  private:
   using clock = std::chrono::steady_clock;

@@ -8,9 +8,13 @@
 
 namespace sockio::sio {
 
+class adapter;
+class local_sockets;
+
 namespace detail {
 struct namespace_state;
 struct server_core;
+class client;
 }  // namespace detail
 
 /// Runs for every socket that connects to the namespace (on the socket's shard).
@@ -77,9 +81,27 @@ class namespace_ {
   /// Sockets of the calling shard (call on a shard thread).
   std::vector<std::shared_ptr<socket>> local_sockets() const;
 
-  detail::namespace_state& state() noexcept { return *state_; }
+  /// The namespace's adapter (socket.io's `nsp.adapter`).
+  sio::adapter& adapter() noexcept;
+  /// Every room with a member on any node, sockets' own rooms included (socket.io's
+  /// `adapter.allRooms()`); `callback` runs on the caller's shard (shard 0 from outside).
+  void all_rooms(std::function<void(std::set<room>)> callback);
+  /// The number of nodes serving this namespace (socket.io's `io.serverCount()`): 1
+  /// without a cluster adapter.
+  void server_count(std::function<void(std::size_t)> callback);
 
  private:
+  // The Socket.IO layer's own types reach the namespace's state; applications and
+  // adapters do not (adapters go through sio::local_sockets).
+  friend class socket;
+  friend class broadcast_operator;
+  friend struct remote_socket;
+  friend class sio::local_sockets;
+  friend struct detail::server_core;
+  friend class detail::client;
+  friend struct detail::namespace_state;
+  detail::namespace_state& state() noexcept { return *state_; }
+
   broadcast_operator all() { return broadcast_operator(*this); }
 
   std::unique_ptr<detail::namespace_state> state_;

@@ -25,7 +25,7 @@ struct namespace_state;
 }  // namespace detail
 
 class socket;
-class in_memory_adapter;
+class local_sockets;
 
 /// Handles an event: `args` is the array of its arguments; `ack` answers it when the
 /// client asked for an acknowledgement.
@@ -144,7 +144,7 @@ class socket : public std::enable_shared_from_this<socket> {
  private:
   friend class namespace_;
   friend class broadcast_operator;
-  friend class in_memory_adapter;
+  friend class local_sockets;  // the adapters' view: rooms, delivery, acks
   friend class detail::client;
   friend struct detail::namespace_state;
 

@@ -18,14 +18,8 @@ namespace sockio::sio::detail {
 
 using clock = std::chrono::steady_clock;
 
-/// A packet encoded once: its text message and binary attachments, shared by every
-/// recipient.
-struct frames {
-  engine::shared_bytes text;
-  std::vector<engine::shared_bytes> attachments;
-};
-
-frames make_frames(const packet& p);
+using sio::frames;
+using sio::make_frames;
 
 class client;
 
@@ -119,7 +113,6 @@ std::pair<ack_callback, std::future<json>> future_ack();
 /// Disconnect reasons after which connection state recovery may restore the socket.
 bool recoverable(std::string_view reason) noexcept;
 
-/// Pending acknowledgements of a socket.
 /// What a socket allocates on first use: pending acks and the less common listeners.
 struct socket_state {
   struct pending_ack {
