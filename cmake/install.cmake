@@ -1,0 +1,26 @@
+# `cmake --install`: headers, the libraries, sockioConfig.cmake (+ version) with the
+# targets sockio::codec, sockio::io, sockio::engine, sockio::sio, and a pkg-config file.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set_target_properties(sockio_asio PROPERTIES EXPORT_NAME asio)
+set_target_properties(sockio_codec PROPERTIES EXPORT_NAME codec)
+set_target_properties(sockio_io PROPERTIES EXPORT_NAME io)
+set_target_properties(sockio_engine PROPERTIES EXPORT_NAME engine)
+set_target_properties(sockio_sio PROPERTIES EXPORT_NAME sio)
+
+install(TARGETS sockio_asio sockio_codec sockio_io sockio_engine sockio_sio
+  EXPORT sockioTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/sockio DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT sockioTargets NAMESPACE sockio:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sockio)
+
+configure_package_config_file(cmake/sockioConfig.cmake.in ${PROJECT_BINARY_DIR}/sockioConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sockio)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/sockioConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/sockioConfig.cmake ${PROJECT_BINARY_DIR}/sockioConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sockio)
+
+configure_file(cmake/sockio.pc.in ${PROJECT_BINARY_DIR}/sockio.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/sockio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
