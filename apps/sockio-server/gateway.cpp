@@ -15,7 +15,7 @@ using clock = std::chrono::steady_clock;
 
 /// Events a client may not publish: socket.io's reserved names and the gateway's own.
 bool reserved_event(std::string_view e) {
-  if (reserved_by_socketio(e)) return true;
+  if (sio::is_reserved_event(e)) return true;
   for (std::string_view r : {"join", "leave", "publish", "presence", "presence:join", "presence:leave", "error"}) {
     if (e == r) return true;
   }
@@ -28,16 +28,6 @@ std::optional<std::string> room_arg(const json& args, std::size_t index = 0) {
   const auto& room = args[index].get_ref<const std::string&>();
   if (room.empty() || room.size() > 128) return std::nullopt;
   return room;
-}
-
-/// Sockets' own rooms carry their 20-character ids; joining one would mean reading
-/// another client's private messages.
-bool looks_like_socket_id(std::string_view room) {
-  if (room.size() != 20) return false;
-  for (const char c : room) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  }
-  return true;
 }
 
 json error_reply(std::string message) { return json{{"error", std::move(message)}}; }
@@ -80,14 +70,6 @@ struct socket_context {
   std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
   std::int64_t dropped_in_a_row = 0;
 };
-
-bool reserved_by_socketio(std::string_view event) {
-  for (std::string_view r : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                             "removeListener"}) {
-    if (event == r) return true;
-  }
-  return false;
-}
 
 json member_of(const std::string& sid, const json& data) {
   return json{{"sid", sid}, {"user", data.value("user", json(nullptr))}, {"name", data.value("name", "")}};
@@ -214,7 +196,7 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
                s->handshake().address(), s->data()["user"].is_string() ? s->data()["user"].get<std::string>() : "-",
                s->transport());
 
-  sio::socket* raw = s.get();  // the handlers belong to the socket: it outlives them
+  sio::socket* raw = s.get();
   add_rate_limit(s, context);
   const auto timed = [this](auto handler) {
     return [this, handler](json args, sio::ack_fn ack) {
@@ -225,51 +207,17 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
       }));
     };
   };
-  s->on("join", timed([this, raw, context](const json& args, const sio::ack_fn& ack) {
-    auto room = room_arg(args);
-    if (!room) return ack.reply(error_reply("invalid room"));
-    if (looks_like_socket_id(*room)) return ack.reply(error_reply("reserved room name"));
-    if (!matches_any(context->join, *room)) return ack.reply(error_reply("not allowed to join " + *room));
-    if (raw->rooms().contains(*room)) return ack.reply(json{{"ok", true}, {"room", *room}});
-    if (static_cast<std::int64_t>(raw->rooms().size()) - 1 >= config_.limits_max_rooms_per_socket) {
-      return ack.reply(error_reply("too many rooms"));
-    }
-    raw->join(*room);
-    announce(*raw, *room, "presence:join");
-    ack.reply(json{{"ok", true}, {"room", *room}});
-  }));
-  s->on("leave", timed([this, raw](const json& args, const sio::ack_fn& ack) {
-    auto room = room_arg(args);
-    if (!room) return ack.reply(error_reply("invalid room"));
-    if (*room == raw->id() || !raw->rooms().contains(*room)) return ack.reply(error_reply("not in room " + *room));
-    raw->leave(*room);
-    announce(*raw, *room, "presence:leave");
-    ack.reply(json{{"ok", true}, {"room", *room}});
-  }));
-  s->on("publish", timed([this, raw, context](const json& args, const sio::ack_fn& ack) {
-    auto room = room_arg(args);
-    if (!room) return ack.reply(error_reply("invalid room"));
-    if (args.size() < 2 || !args[1].is_string() || args[1].get_ref<const std::string&>().empty()) {
-      return ack.reply(error_reply("invalid event"));
-    }
-    const auto& event = args[1].get_ref<const std::string&>();
-    if (reserved_event(event)) return ack.reply(error_reply("reserved event " + event));
-    if (!matches_any(context->publish, *room)) return ack.reply(error_reply("not allowed to publish to " + *room));
-    const auto recipients = room_size(raw->nsp().name(), *room) - (raw->rooms().contains(*room) ? 1 : 0);
-    metrics_.broadcast_recipients.observe(static_cast<double>(std::max<std::int64_t>(0, recipients)));
-    raw->to(*room).emit_args(event, json(args.begin() + 2, args.end()));
-    ack.reply(json{{"ok", true}});
-  }));
-  s->on("presence", timed([this, raw, context](const json& args, const sio::ack_fn& ack) {
-    auto room = room_arg(args);
-    if (!room) return ack.reply(error_reply("invalid room"));
-    if (!matches_any(context->join, *room)) return ack.reply(error_reply("not allowed to see " + *room));
-    raw->nsp().in(*room).fetch_sockets([room = *room, ack](std::vector<sio::remote_socket> sockets) {
-      json members = json::array();
-      for (const auto& rs : sockets) members.push_back(member_of(rs.id, rs.data));
-      ack.reply(json{{"ok", true}, {"room", room}, {"members", std::move(members)}});
+  // Each handler gets the socket (its handlers belong to it: it outlives them) and its
+  // context, and answers through an ack that records the handling time.
+  const auto handler = [this, raw, context, timed](auto member) {
+    return timed([this, raw, context, member](const json& args, const sio::ack_fn& ack) {
+      (this->*member)(*raw, *context, args, ack);
     });
-  }));
+  };
+  s->on("join", handler(&gateway::on_join));
+  s->on("leave", handler(&gateway::on_leave));
+  s->on("publish", handler(&gateway::on_publish));
+  s->on("presence", handler(&gateway::on_presence));
 
   s->on_disconnecting([this, raw](std::string_view) {
     for (const auto& room : raw->rooms()) {
@@ -332,6 +280,55 @@ sio::namespace_* gateway::find_namespace(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto it = namespaces_.find(name);
   return it == namespaces_.end() ? nullptr : it->second;
+}
+
+void gateway::on_join(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack) {
+  auto room = room_arg(args);
+  if (!room) return ack.reply(error_reply("invalid room"));
+  if (sio::is_socket_id(*room)) return ack.reply(error_reply("reserved room name"));
+  if (!matches_any(context.join, *room)) return ack.reply(error_reply("not allowed to join " + *room));
+  if (s.rooms().contains(*room)) return ack.reply(json{{"ok", true}, {"room", *room}});
+  if (static_cast<std::int64_t>(s.rooms().size()) - 1 >= config_.limits_max_rooms_per_socket) {
+    return ack.reply(error_reply("too many rooms"));
+  }
+  s.join(*room);
+  announce(s, *room, "presence:join");
+  ack.reply(json{{"ok", true}, {"room", *room}});
+}
+
+void gateway::on_leave(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack) {
+  auto room = room_arg(args);
+  if (!room) return ack.reply(error_reply("invalid room"));
+  if (*room == s.id() || !s.rooms().contains(*room)) return ack.reply(error_reply("not in room " + *room));
+  s.leave(*room);
+  announce(s, *room, "presence:leave");
+  ack.reply(json{{"ok", true}, {"room", *room}});
+}
+
+void gateway::on_publish(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack) {
+  auto room = room_arg(args);
+  if (!room) return ack.reply(error_reply("invalid room"));
+  if (args.size() < 2 || !args[1].is_string() || args[1].get_ref<const std::string&>().empty()) {
+    return ack.reply(error_reply("invalid event"));
+  }
+  const auto& event = args[1].get_ref<const std::string&>();
+  if (reserved_event(event)) return ack.reply(error_reply("reserved event " + event));
+  if (!matches_any(context.publish, *room)) return ack.reply(error_reply("not allowed to publish to " + *room));
+  const auto recipients = room_size(s.nsp().name(), *room) - (s.rooms().contains(*room) ? 1 : 0);
+  metrics_.broadcast_recipients.observe(static_cast<double>(std::max<std::int64_t>(0, recipients)));
+  s.to(*room).emit_args(event, json(args.begin() + 2, args.end()));
+  ack.reply(json{{"ok", true}});
+}
+
+void gateway::on_presence(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack) {
+  auto room = room_arg(args);
+  if (!room) return ack.reply(error_reply("invalid room"));
+  if (!matches_any(context.join, *room)) return ack.reply(error_reply("not allowed to see " + *room));
+  s.nsp().in(*room).fetch_sockets([room = *room, ack](std::vector<sio::remote_socket> sockets) {
+    json members = json::array();
+    for (const auto& rs : sockets) members.push_back(member_of(rs.id, rs.data));
+    ack.reply(json{{"ok", true}, {"room", room}, {"members", std::move(members)}});
+  });
 }
 
 }  // namespace sockio::gateway

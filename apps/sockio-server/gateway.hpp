@@ -40,10 +40,10 @@ class gateway {
  private:
   void setup_namespace(sio::namespace_& nsp);
   void on_connection(const std::shared_ptr<sio::socket>& s);
-  void on_join(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
-  void on_leave(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
-  void on_publish(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
-  void on_presence(const std::shared_ptr<sio::socket>& s, const json& args, const sio::ack_fn& ack);
+  void on_join(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack);
+  void on_leave(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack);
+  void on_publish(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack);
+  void on_presence(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack);
   void add_rate_limit(const std::shared_ptr<sio::socket>& s, std::shared_ptr<socket_context> context);
   /// Tells the other members of `room` (if it has presence) that `s` came or went.
   void announce(sio::socket& s, const std::string& room, std::string_view event);
@@ -76,9 +76,5 @@ class gateway {
 
 /// A member of a room as presence reports it: `{sid, user, name}`.
 json member_of(const std::string& sid, const json& data);
-
-/// True for the event names socket.io reserves (`connect`, `disconnect`, ...): no client
-/// and no backend may emit them.
-bool reserved_by_socketio(std::string_view event);
 
 }  // namespace sockio::gateway

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "gateway.hpp"
+#include "sockio/codec/url.hpp"
 
 namespace sockio::gateway {
 namespace {
@@ -16,30 +17,6 @@ engine::http_response json_response(unsigned status, const json& body) {
 
 engine::http_response api_error(unsigned status, std::string message) {
   return json_response(status, json{{"error", std::move(message)}});
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// Percent-decodes a path; nullopt when malformed.
-std::optional<std::string> decode_path(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
 }
 
 std::string_view content_type(const std::filesystem::path& file) {
@@ -57,7 +34,7 @@ std::string_view content_type(const std::filesystem::path& file) {
 
 /// A file under `root` named by a URL path, or nullopt (never outside `root`).
 std::optional<std::filesystem::path> static_file(const std::string& root, std::string_view url_path) {
-  auto decoded = decode_path(url_path);
+  auto decoded = codec::percent_decode_path(url_path);
   if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
   std::filesystem::path relative = std::filesystem::path(*decoded).relative_path().lexically_normal();
   if (relative.empty() || relative == ".") relative = "index.html";
@@ -158,7 +135,7 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     if (event == b.end() || !event->is_string() || event->get_ref<const std::string&>().empty()) {
       return respond(api_error(400, "event must be a non-empty string"));
     }
-    if (reserved_by_socketio(event->get_ref<const std::string&>())) {
+    if (sio::is_reserved_event(event->get_ref<const std::string&>())) {
       return respond(api_error(400, "reserved event " + event->get<std::string>()));
     }
     const auto args = b.value("args", json::array());
@@ -199,7 +176,7 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
   constexpr std::string_view rooms_prefix = "/api/rooms/";
   if (path.starts_with(rooms_prefix) && path.size() > rooms_prefix.size()) {
     if (req.method != "GET") return respond(api_error(405, "use GET"));
-    auto room = decode_path(std::string_view(path).substr(rooms_prefix.size()));
+    auto room = codec::percent_decode_path(std::string_view(path).substr(rooms_prefix.size()));
     if (!room || room->empty()) return respond(api_error(400, "invalid room"));
     const auto nsp_name = req.query("namespace").value_or("/");
     json result{{"namespace", nsp_name}, {"room", *room}, {"presence", presence_enabled(*room)}};

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sockio/codec/random_id.hpp"
 #include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::engine {
@@ -102,6 +103,11 @@ using ack_callback = std::function<void(std::error_code ec, json args)>;
 
 /// Room names.
 using room = std::string;
+
+/// True when `name` has the form of a socket id (every socket is in the room of its own
+/// id): an application that lets clients pick room names refuses these, or one client
+/// could read another's private messages.
+inline bool is_socket_id(std::string_view name) noexcept { return codec::is_random_id(name); }
 
 }  // namespace sockio::sio
 
