@@ -80,6 +80,11 @@ class http_connection final : public connection,
   }
 
   void on_header(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      // As Node's HTTP server: answer 431, then close (the rest of the header is unread).
+      busy_ = true;
+      return write_reply(http_reply::text(431, "Request Header Fields Too Large"), after_reply::close);
+    }
     if (ec) return close_socket();
     busy_ = true;
     arm(server_.options.http_timeout);  // the body, counted from the end of the header

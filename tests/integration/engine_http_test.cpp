@@ -38,6 +38,16 @@ TEST(EngineHttp, ParkedGetOutlivesTheRequestTimeout) {
   EXPECT_EQ(c.get(polling_target(sid), 3s).body, "2");
 }
 
+TEST(EngineHttp, HeaderOverTheLimitIsAnswered431ThenClosed) {
+  engine_harness h;
+  http_client c(h.port());
+  const auto r = c.request("GET", polling_target(), {}, {{"x-padding", std::string(20 * 1024, 'a')}});
+  EXPECT_EQ(r.status, 431u);
+  EXPECT_TRUE(c.wait_closed(3s));
+  http_client next(h.port());  // the server goes on serving others
+  EXPECT_EQ(next.get(polling_target()).status, 200u);
+}
+
 TEST(EngineHttp, RequestsOutsideThePathGo404WithoutAHandler) {
   engine_harness h;
   http_client c(h.port());
