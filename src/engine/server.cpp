@@ -176,7 +176,7 @@ class server::impl {
     // Sessions still waiting for their client (a polling close packet nobody collected)
     // end now; the loops are stopped, so this thread may touch the shards.
     for (auto& s : state_.shards) {
-      for (auto& session : s->session_list()) session->shutdown();
+      for (auto& session : s->session_list()) session->end("forced close");
     }
     // Peers that did not finish closing in time (e.g. a WebSocket close handshake nobody
     // answers) are cut off now, so they see the connection end.
@@ -197,7 +197,7 @@ class server::impl {
       if (drain_first) {
         session->close();
       } else {
-        session->shutdown();
+        session->end("forced close");
       }
     }
     if (!drain_first) {

@@ -81,7 +81,7 @@ void session_impl::enqueue(outgoing packet) {
   }
   if (buffered_bytes() + packet.size() > server_.options.max_buffered_bytes) {
     // A consumer this slow would make us hold unbounded memory: drop it.
-    finish("transport error");
+    end("transport error");
     return;
   }
   if (transport_ == transport_kind::websocket) {
@@ -107,7 +107,7 @@ void session_impl::flush_polling() {
   poll_.reset();
   reply(text_reply(payload));
   if (state_ == state::closing) {
-    finish("forced close");
+    end("forced close");
   } else if (state_ == state::open && handler_) {
     handler_->on_drain(*this);
   }
@@ -121,7 +121,7 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
   if (poll_) {
     // engine.io: "data request overlap from client".
     reply(error_reply(errc::bad_request));
-    finish("transport error");
+    end("transport error");
     return;
   }
   if (candidate_ && probed_) {
@@ -136,7 +136,7 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
 void session_impl::on_poll_aborted(std::uint64_t request_id) {
   if (!poll_ || poll_->id != request_id) return;
   poll_.reset();  // the connection is gone; nothing to answer
-  finish("transport error");
+  end("transport error");
 }
 
 void session_impl::on_post(std::string_view body, reply_fn reply) {
@@ -154,10 +154,10 @@ void session_impl::on_post(std::string_view body, reply_fn reply) {
     if (state_ != state::open) return;
     on_packet(p);
   }
-  if (ec && state_ != state::closed) finish("parse error");
+  if (ec && state_ != state::closed) end("parse error");
 }
 
-void session_impl::on_payload_too_large() { finish("transport error"); }
+void session_impl::on_payload_too_large() { end("transport error"); }
 
 void session_impl::on_packet(const packet& p) {
   switch (p.type) {
@@ -169,11 +169,11 @@ void session_impl::on_packet(const packet& p) {
       if (handler_) handler_->on_message(*this, p.data, p.binary);
       break;
     case packet_type::close:
-      finish("transport close");
+      end("transport close");
       break;
     case packet_type::ping:
       // Protocol v4: only the server pings ("invalid heartbeat direction").
-      finish("transport error");
+      end("transport error");
       break;
     default:
       break;  // open, upgrade and noop carry nothing here
@@ -201,7 +201,7 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
     }
     packet p;
     if (decode_packet(data, p)) {
-      finish("parse error");
+      end("parse error");
       return;
     }
     auto self = shared_from_this();
@@ -240,7 +240,7 @@ void session_impl::complete_upgrade() {
   std::vector<outgoing>().swap(queue_);
   queued_bytes_ = 0;
   if (state_ == state::closing) {
-    finish("forced close");
+    end("forced close");
     return;
   }
   if (handler_) handler_->on_upgrade(*this);
@@ -259,7 +259,7 @@ void session_impl::on_ws_closed(ws_transport* from, std::string_view reason) {
     home_.cancel(aux_);
     probed_ = false;
   } else if (from == ws_.get()) {
-    finish(reason);
+    end(reason);
   }
 }
 
@@ -274,13 +274,13 @@ void session_impl::on_timer(timer_kind kind) {
       if (state_ == state::open) home_.schedule(heartbeat_, timer_kind::pong);
       break;
     case timer_kind::pong:
-      finish("ping timeout");
+      end("ping timeout");
       break;
     case timer_kind::upgrade:
       drop_candidate();
       break;
     case timer_kind::close:
-      finish("forced close");
+      end("forced close");
       break;
     default:
       break;
@@ -290,13 +290,13 @@ void session_impl::on_timer(timer_kind kind) {
 void session_impl::close() {
   if (state_ != state::open) return;
   if (transport_ == transport_kind::websocket) {
-    finish("forced close");  // the transport sends what is queued, then a close frame
+    end("forced close");  // the transport sends what is queued, then a close frame
     return;
   }
   if (candidate_ && probed_) {
     // The client answered the probe and is moving to the WebSocket: it polls no more,
     // so it learns of the close from the closing WebSocket.
-    finish("forced close");
+    end("forced close");
     return;
   }
   // Polling: the close packet goes out with the next GET (or the pending one).
@@ -309,7 +309,7 @@ void session_impl::close() {
   flush_polling();
 }
 
-void session_impl::finish(std::string_view reason) {
+void session_impl::end(std::string_view reason) {
   if (state_ == state::closed) return;
   auto self = shared_from_this();
   state_ = state::closed;

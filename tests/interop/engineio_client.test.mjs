@@ -123,10 +123,12 @@ describe("engine.io-client against engineio_fixture", () => {
   });
 
   it("echoes a 999,999-character text message over websocket (1,000,000-byte packet)", TEST_OPTIONS, async (t) => {
-    const { socket } = await connect(t, fixture, WEBSOCKET_ONLY);
     // ASCII only, so characters == bytes and the "4" prefix lands exactly on maxPayload.
+    // Made before connecting: building it blocks this process for up to half a second on
+    // a busy machine, longer than the fixture's pingInterval + pingTimeout.
     const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     const sent = Array.from(randomBytes(999_999), (b) => alphabet[b % alphabet.length]).join("");
+    const { socket } = await connect(t, fixture, WEBSOCKET_ONLY);
     assert.equal(Buffer.byteLength("4" + sent), 1_000_000);
     const received = await echo(socket, sent);
     assert.equal(typeof received, "string");

@@ -51,8 +51,9 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void on_ws_drained(ws_transport* from);
 
   void on_timer(timer_kind kind);
-  /// Server stop: closes at once with "forced close".
-  void shutdown() { finish("forced close"); }
+  /// Ends the session now with socket.io's `reason` ("forced close" when the server
+  /// stops): the transports close, the handler hears `on_close` once.
+  void end(std::string_view reason);
 
  private:
   enum class state { open, closing, closed };
@@ -67,7 +68,6 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void on_packet(const packet& p);
   void complete_upgrade();
   void drop_candidate();
-  void finish(std::string_view reason);
   /// The open-sessions counter of the current transport.
   std::atomic<std::uint64_t>& sessions_counter() noexcept;
   void count_in(std::size_t bytes) noexcept;
