@@ -1,66 +1,10 @@
 #include <boost/asio/post.hpp>
 
+#include "detail/ack_collector.hpp"
 #include "detail/core.hpp"
 #include "sockio/codec/random_id.hpp"
 
 namespace sockio::sio {
-namespace {
-
-/// Collects one acknowledgement per recipient of a broadcast, on one shard.
-class ack_collector : public std::enable_shared_from_this<ack_collector> {
- public:
-  ack_collector(boost::asio::io_context& home, unsigned shards, ack_callback callback)
-      : home_(home), timer_(home), shards_(shards), callback_(std::move(callback)) {}
-
-  void arm(std::optional<std::chrono::milliseconds> timeout) {
-    if (!timeout) return;
-    timer_.expires_after(*timeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->done_) return;
-      self->done_ = true;
-      self->callback_(make_error_code(errc::timeout), std::move(self->responses_));
-    });
-  }
-
-  /// From any shard: `n` recipients there.
-  void expect(std::size_t n) {
-    boost::asio::post(home_, [self = shared_from_this(), n] {
-      self->expected_ += n;
-      ++self->reported_;
-      self->check();
-    });
-  }
-
-  /// From any shard: one recipient's acknowledgement (its first argument is kept, as
-  /// socket.io does).
-  void respond(json args) {
-    boost::asio::post(home_, [self = shared_from_this(), args = std::move(args)]() mutable {
-      if (self->done_) return;
-      self->responses_.push_back(args.is_array() && !args.empty() ? std::move(args[0]) : json());
-      self->check();
-    });
-  }
-
- private:
-  void check() {
-    if (done_ || reported_ < shards_ || responses_.size() < expected_) return;
-    done_ = true;
-    timer_.cancel();
-    callback_({}, std::move(responses_));
-  }
-
-  boost::asio::io_context& home_;
-  boost::asio::steady_timer timer_;
-  unsigned shards_;
-  unsigned reported_ = 0;
-  std::size_t expected_ = 0;
-  json responses_ = json::array();
-  ack_callback callback_;
-  bool done_ = false;
-};
-
-}  // namespace
-
 in_memory_adapter::in_memory_adapter(namespace_& nsp)
     : nsp_(nsp), sockets_(nsp), rooms_(sockets_.shards()), offset_prefix_(codec::random_id(8)) {}
 
@@ -143,7 +87,7 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
   const auto id = *p.id;
   auto f = std::make_shared<const frames>(make_frames(p));
   const auto home = sockets_.home_shard();
-  auto collector = std::make_shared<ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
+  auto collector = std::make_shared<detail::ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
   sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
   sockets_.run_on_all([this, f, id, collector, options](unsigned i) {
     const auto recipients = select_local(i, options);

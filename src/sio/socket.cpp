@@ -87,23 +87,6 @@ void socket::emit_with_ack(std::string_view event, json args, ack_callback callb
   send_event(std::move(data), id);
 }
 
-namespace detail {
-
-std::pair<ack_callback, std::future<json>> future_ack() {
-  auto promise = std::make_shared<std::promise<json>>();
-  auto future = promise->get_future();
-  ack_callback callback = [promise](std::error_code ec, json args) {
-    if (ec) {
-      promise->set_exception(std::make_exception_ptr(std::system_error(ec)));
-    } else {
-      promise->set_value(std::move(args));
-    }
-  };
-  return {std::move(callback), std::move(future)};
-}
-
-}  // namespace detail
-
 std::future<json> socket::emit_with_ack(std::string_view event, json args,
                                         std::optional<std::chrono::milliseconds> timeout) {
   auto [callback, future] = detail::future_ack();

@@ -1,12 +1,13 @@
-// The adapter interface (rooms, broadcasts, cluster-wide operations) and the default
-// in-memory adapter.
+// The adapter contract: where a namespace's rooms live and how broadcasts and
+// cluster-wide operations reach sockets.
 #pragma once
 
+#include <functional>
 #include <memory>
-#include <mutex>
-#include <deque>
-#include <unordered_map>
-#include <unordered_set>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "sockio/adapter/local_sockets.hpp"
 #include "sockio/codec/sio/packet.hpp"
@@ -74,65 +75,5 @@ class adapter {
 
 /// Creates the adapter of a namespace (`server_options::adapter`).
 using adapter_factory = std::function<std::unique_ptr<adapter>(namespace_&)>;
-
-/// The default adapter: rooms kept per shard, broadcasts encoded once and posted to every
-/// shard, recovery data in memory. It reaches sockets only through `local_sockets`, as
-/// a cluster adapter does; a cluster adapter extends it with the network part.
-class in_memory_adapter : public adapter {
- public:
-  explicit in_memory_adapter(namespace_& nsp);
-  ~in_memory_adapter() override;
-
-  void add_all(socket& s, const std::set<room>& rooms) override;
-  void del(socket& s, const room& r) override;
-  void del_all(socket& s) override;
-  void broadcast(packet p, const broadcast_options& options) override;
-  void broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) override;
-  void fetch_sockets(const broadcast_options& options,
-                     std::function<void(std::vector<remote_socket>)> callback) override;
-  void add_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
-  void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
-  void disconnect_sockets(const broadcast_options& options, bool close) override;
-  void server_side_emit(json args, ack_callback ack) override;
-  void all_rooms(std::function<void(std::set<room>)> callback) override;
-  void server_count(std::function<void(std::size_t)> callback) override;
-  void persist_session(session_snapshot session) override;
-  void restore_session(std::string pid, std::string offset,
-                       std::function<void(std::optional<restored_session>)> callback) override;
-
-  /// The sockets of `shard` selected by `options` (call on that shard).
-  std::vector<std::shared_ptr<socket>> select_local(unsigned shard, const broadcast_options& options) const;
-  /// Local members of a room on `shard` (call on that shard).
-  std::size_t room_size(unsigned shard, const room& r) const;
-
- protected:
-  namespace_& nsp_;
-  local_sockets sockets_;
-
- private:
-  using clock = std::chrono::steady_clock;
-  /// Runs `fn` on every selected local socket of every shard, on its shard.
-  void for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn);
-  /// With recovery on: appends the offset to an event and keeps it.
-  void persist_packet(json& data, const broadcast_options& options);
-
-  std::vector<std::unordered_map<room, std::unordered_set<socket*>>> rooms_;  // per shard
-
-  struct stored_packet {
-    std::string offset;
-    broadcast_options options;
-    json data;
-    clock::time_point at;
-  };
-  struct stored_session {
-    session_snapshot session;
-    clock::time_point disconnected_at;
-  };
-  std::mutex recovery_mutex_;
-  std::deque<stored_packet> packets_;
-  std::unordered_map<std::string, stored_session> sessions_;
-  std::uint64_t next_offset_ = 0;
-  std::string offset_prefix_;  // random: offsets of an earlier run never match
-};
 
 }  // namespace sockio::sio

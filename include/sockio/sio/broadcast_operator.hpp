@@ -4,6 +4,7 @@
 #include <future>
 #include <set>
 
+#include "sockio/sio/remote_socket.hpp"
 #include "sockio/sio/types.hpp"
 
 namespace sockio::sio {
@@ -23,27 +24,6 @@ struct broadcast_options {
   std::set<room> rooms;   ///< empty: every socket of the namespace
   std::set<room> except;  ///< sockets in any of these rooms are left out
   broadcast_flags flags;
-};
-
-/// A socket found by `fetch_sockets`, possibly on another shard (or node). Its
-/// operations are carried out where the socket lives.
-struct remote_socket {
-  std::string id;
-  sio::handshake handshake;
-  std::set<room> rooms;
-  json data;
-
-  template <class... Args>
-  void emit(std::string_view event, Args&&... args) const {
-    emit_args(event, json::array({json(std::forward<Args>(args))...}));
-  }
-  void emit_args(std::string_view event, json args) const;
-  void join(const room& r) const;
-  void leave(const room& r) const;
-  void disconnect(bool close = false) const;
-
-  namespace_* nsp = nullptr;
-  unsigned shard = 0;
 };
 
 /// Selects recipients, then emits or acts on them. Every selector returns a new operator

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "sockio/adapter/adapter.hpp"
+#include "sockio/adapter/in_memory_adapter.hpp"
 #include "sockio/engine/server.hpp"
 #include "sockio/sio/namespace.hpp"
 #include "sockio/codec/sio/packet.hpp"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/sio/handlers.hpp"
 #include "sockio/sio/types.hpp"
 
 namespace boost::asio {
@@ -26,20 +27,6 @@ struct namespace_state;
 
 class socket;
 class local_sockets;
-
-/// Handles an event: `args` is the array of its arguments; `ack` answers it when the
-/// client asked for an acknowledgement.
-using event_handler = std::function<void(json args, ack_fn ack)>;
-/// Catch-all listener: event name and arguments.
-using any_handler = std::function<void(std::string_view event, const json& args)>;
-/// `disconnecting` / `disconnect` listener: socket.io's reason string.
-using disconnect_handler = std::function<void(std::string_view reason)>;
-/// Packet middleware: `packet` is `[event, ...args]` (may be changed); call
-/// `next()` to go on, `next(connect_error{...})` to reject (the socket's error
-/// listeners receive it).
-using packet_middleware = std::function<void(json& packet, next_fn next)>;
-/// Error listener (rejections by packet middlewares).
-using error_handler = std::function<void(const connect_error& error)>;
 
 /// One client's connection to one namespace, as socket.io's `Socket`. It lives on one
 /// shard: use it from its handlers, or post to `context()`. Listeners are cleared after
