@@ -50,7 +50,7 @@ class beast_ws_connection final : public ws_transport,
 
   /// The probe of an upgrade for session `sid` (which lives on this shard).
   void accept_upgrade(const std::string& sid, request req) {
-    const auto found = ws_session_link::upgradable(home_, sid);
+    const auto found = ws_session_link::find_session(home_, sid);
     if (auto refused = std::get_if<errc>(&found)) return reject(error_reply(*refused));
     do_accept(std::move(req), [this, sid] {
       auto s = home_.find(sid);

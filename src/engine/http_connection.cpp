@@ -155,8 +155,8 @@ class http_connection final : public connection,
     }
     auto sid = codec::find_query(req.target(), "sid");
     if (!sid) return open_session();
-    const bool get = req.method() == http::verb::get;
-    dispatch_polling(std::move(*sid), get, std::move(req.body()));
+    if (req.method() == http::verb::get) return dispatch_poll(std::move(*sid));
+    dispatch_post(std::move(*sid), std::move(req.body()));
   }
 
   /// A polling handshake: a new session on this shard, its open packet as the answer.
@@ -175,28 +175,45 @@ class http_connection final : public connection,
     server_.opened(s);
   }
 
-  void dispatch_polling(std::string sid, bool get, std::string body) {
-    const int j = server_.shard_of(sid);  // checked by check_request()
+  /// A polling GET: parked on its session (on the session's shard) until packets are due.
+  void dispatch_poll(std::string sid) {
     const auto id = server_.next_request_id++;
-    if (get) {
-      request_id_ = id;
-      poll_shard_ = j;
-      poll_sid_ = sid;
-      watch_for_close(id);
-    }
-    auto task = [&server = server_, j, sid = std::move(sid), get, body = std::move(body), id,
-                 reply = make_reply_fn()]() mutable {
-      auto s = server.shards[j]->find(sid);
-      if (!s) return reply(error_reply(errc::unknown_sid));
-      if (get) {
-        s->on_poll(id, std::move(reply));
-      } else {
-        s->on_post(body, std::move(reply));
-      }
+    request_id_ = id;
+    poll_shard_ = server_.shard_of(sid);  // checked by check_request()
+    poll_sid_ = sid;
+    watch_for_close(id);
+    const int j = server_.shard_of(sid);
+    const bool handed_over = static_cast<unsigned>(j) != home_.index();
+    if (handed_over) server_.shards[j]->poll_handover_begin(sid);
+    on_session_shard(std::move(sid), [id, handed_over](shard& owner, const std::string& sid, reply_fn reply) {
+      if (handed_over) owner.poll_handover_end(sid);
+      if (auto s = owner.find(sid)) return s->on_poll(id, std::move(reply));
+      // Sent before its client's close packet but handed over after it: answered as the
+      // parked GET it was (engine.io: a noop).
+      if (owner.take_client_close(sid)) return reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
+      reply(error_reply(errc::unknown_sid));
+    });
+  }
+
+  /// A polling POST: its packets go to the session.
+  void dispatch_post(std::string sid, std::string body) {
+    on_session_shard(std::move(sid), [body = std::move(body)](shard& owner, const std::string& sid, reply_fn reply) {
+      if (auto s = owner.find(sid)) return s->on_post(body, std::move(reply));
+      reply(error_reply(errc::unknown_sid));
+    });
+  }
+
+  /// Runs `task(owner, sid, reply)` on the shard of session `sid`: at once when it is this
+  /// one, else posted there.
+  template <class Task>
+  void on_session_shard(std::string sid, Task task) {
+    const int j = server_.shard_of(sid);  // checked by check_request()
+    auto run = [&server = server_, j, sid = std::move(sid), task = std::move(task), reply = make_reply_fn()]() mutable {
+      task(*server.shards[j], sid, std::move(reply));
     };
-    if (static_cast<unsigned>(j) == home_.index()) return task();
+    if (static_cast<unsigned>(j) == home_.index()) return run();
     server_.cross_shard_requests.fetch_add(1, std::memory_order_relaxed);
-    net::post(server_.shards[j]->context(), std::move(task));
+    net::post(server_.shards[j]->context(), std::move(run));
   }
 
   /// While a GET is parked, notices the client going away (engine.io: "poll connection

@@ -69,7 +69,7 @@ class lean_ws_connection final : public ws_transport,
 
   /// The probe of an upgrade for session `sid` (which lives on this shard).
   void accept_upgrade(const std::string& sid, request req) {
-    auto found = ws_session_link::upgradable(home_, sid);
+    auto found = ws_session_link::find_session(home_, sid);
     if (auto refused = std::get_if<errc>(&found)) return reject(error_reply(*refused));
     if (!answer_upgrade(req)) return;
     if (!link_.probe(std::get<std::shared_ptr<session_impl>>(found), shared_from_this())) return close();

@@ -169,7 +169,7 @@ void session_impl::on_packet(const packet& p) {
       if (handler_) handler_->on_message(*this, p.data, p.binary);
       break;
     case packet_type::close:
-      end("transport close");
+      closed_by_client();
       break;
     case packet_type::ping:
       // Protocol v4: only the server pings ("invalid heartbeat direction").
@@ -307,6 +307,19 @@ void session_impl::close() {
   home_.cancel(heartbeat_);
   home_.schedule(aux_, timer_kind::close);
   flush_polling();
+}
+
+void session_impl::closed_by_client() {
+  // As engine.io's polling transport: the parked GET is answered with a noop (the
+  // client knows it is closing), not the close packet a server-side close sends.
+  if (poll_) {
+    auto reply = std::move(poll_->reply);
+    poll_.reset();
+    reply(text_reply(noop_payload));
+  } else if (transport_ == transport_kind::polling) {
+    home_.remember_client_close(id_);  // its GET may be on its way from another shard
+  }
+  end("transport close");
 }
 
 void session_impl::end(std::string_view reason) {

@@ -1,5 +1,7 @@
 #include "detail/shard.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "detail/session_impl.hpp"
@@ -27,6 +29,36 @@ std::vector<std::shared_ptr<session_impl>> shard::session_list() const {
 std::shared_ptr<session_impl> shard::find(const std::string& sid) const {
   auto it = sessions_.find(sid);
   return it == sessions_.end() ? nullptr : it->second;
+}
+
+void shard::poll_handover_begin(const std::string& sid) {
+  std::lock_guard lock(handover_mutex_);
+  polls_in_handover_.insert(sid);
+}
+
+void shard::poll_handover_end(const std::string& sid) {
+  std::lock_guard lock(handover_mutex_);
+  if (const auto it = polls_in_handover_.find(sid); it != polls_in_handover_.end()) polls_in_handover_.erase(it);
+}
+
+void shard::remember_client_close(const std::string& sid) {
+  {
+    std::lock_guard lock(handover_mutex_);
+    if (!polls_in_handover_.contains(sid)) return;
+  }
+  const auto now = clock::now();
+  std::erase_if(client_closes_, [&](const client_close& c) { return c.at + tuning::client_close_grace < now; });
+  client_closes_.push_back({sid, now});
+}
+
+bool shard::take_client_close(const std::string& sid) {
+  const auto now = clock::now();
+  const auto it = std::find_if(client_closes_.begin(), client_closes_.end(), [&](const client_close& c) {
+    return c.sid == sid && c.at + tuning::client_close_grace >= now;
+  });
+  if (it == client_closes_.end()) return false;
+  client_closes_.erase(it);
+  return true;
 }
 
 void shard::add_connection(const std::shared_ptr<connection>& c) {

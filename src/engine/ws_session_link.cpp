@@ -15,10 +15,9 @@ std::shared_ptr<session_impl> ws_session_link::open_session(server_state& server
   return s;
 }
 
-std::variant<std::shared_ptr<session_impl>, errc> ws_session_link::upgradable(shard& home, const std::string& sid) {
+std::variant<std::shared_ptr<session_impl>, errc> ws_session_link::find_session(shard& home, const std::string& sid) {
   auto s = home.find(sid);
   if (!s) return errc::unknown_sid;
-  if (s->transport() != transport_kind::polling || !s->is_open()) return errc::bad_request;
   return s;
 }
 

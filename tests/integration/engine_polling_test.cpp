@@ -1,3 +1,6 @@
+#include <future>
+#include <thread>
+
 #include "engine_test_util.hpp"
 
 namespace sockio::test {
@@ -77,6 +80,63 @@ TEST(EnginePolling, ClientClosePacket) {
   const auto sid = polling_handshake(c);
   EXPECT_EQ(c.post(polling_target(sid), "1").body, "ok");
   EXPECT_TRUE(h.wait_for("close " + sid + " transport close"));
+  EXPECT_EQ(error_body(c.get(polling_target(sid))), engine_error(1, "Session ID unknown"));
+}
+
+/// Waits (bounded) until the server has handed `n` requests to another shard.
+bool wait_cross_shard(engine::server& server, std::uint64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.cross_shard_requests() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+// Connections go to the shards in turn: with 2 shards, the handshake's connection and its
+// session are on shard 0, the next connection on shard 1, the one after on shard 0.
+TEST(EnginePolling, ClientCloseAnswersTheParkedGetWithANoop) {
+  engine::server_options o;
+  o.threads = 2;
+  engine_harness h(o);
+  http_client c(h.port());
+  const auto sid = polling_handshake(c);
+  http_client getter(h.port());  // shard 1: its GET is handed to shard 0
+  auto parked = std::async(std::launch::async, [&] { return getter.get(polling_target(sid)); });
+  ASSERT_TRUE(wait_cross_shard(h.server(), 1));
+  auto s = h.session(sid);
+  ASSERT_TRUE(s);
+  on_shard(*s, [] {});  // after the handed-over GET: it is parked now
+  EXPECT_EQ(c.post(polling_target(sid), "1").body, "ok");
+  const auto answer = parked.get();
+  EXPECT_EQ(answer.status, 200u);
+  EXPECT_EQ(answer.body, "6");  // engine.io: a noop, not the close packet
+  EXPECT_TRUE(h.wait_for("close " + sid + " transport close"));
+  EXPECT_EQ(error_body(c.get(polling_target(sid))), engine_error(1, "Session ID unknown"));
+  EXPECT_EQ(error_body(c.post(polling_target(sid), "4x")), engine_error(1, "Session ID unknown"));
+}
+
+TEST(EnginePolling, ClientCloseAnswersAGetStillBeingHandedOverWithANoop) {
+  engine::server_options o;
+  o.threads = 2;
+  engine_harness h(o);
+  http_client c(h.port());
+  const auto sid = polling_handshake(c);
+  http_client getter(h.port());  // shard 1
+  std::future<http_response> pending;
+  // The POST's first packet holds shard 0 until shard 1 has handed the GET over: the
+  // close packet that follows is then handled while the GET waits in shard 0's queue.
+  h.on_message = [&](engine::session&, std::string_view data, bool) {
+    if (data != "hold") return;
+    pending = std::async(std::launch::async, [&] { return getter.get(polling_target(sid)); });
+    EXPECT_TRUE(wait_cross_shard(h.server(), 1));
+  };
+  EXPECT_EQ(c.post(polling_target(sid), "4hold\x1e" "1").body, "ok");
+  EXPECT_TRUE(h.wait_for("close " + sid + " transport close"));
+  ASSERT_TRUE(pending.valid());
+  const auto answer = pending.get();
+  EXPECT_EQ(answer.status, 200u);
+  EXPECT_EQ(answer.body, "6");
   EXPECT_EQ(error_body(c.get(polling_target(sid))), engine_error(1, "Session ID unknown"));
 }
 

@@ -67,6 +67,8 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void flush_polling();
   void on_packet(const packet& p);
   void complete_upgrade();
+  /// The client's close packet.
+  void closed_by_client();
   void drop_candidate();
   /// The open-sessions counter of the current transport.
   std::atomic<std::uint64_t>& sessions_counter() noexcept;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "deadline_list.hpp"
@@ -97,6 +98,17 @@ class shard {
     return scratch_;
   }
 
+  /// A polling GET accepted by another shard is being handed to this one (begin: from
+  /// the accepting shard; end: here, when it arrives). Guarded by a mutex.
+  void poll_handover_begin(const std::string& sid);
+  void poll_handover_end(const std::string& sid);
+  /// The client of session `sid` closed it (a POSTed close packet) while no GET was
+  /// parked: if its GET is being handed over, that GET is to be answered as a parked one
+  /// (`take_client_close` is true once for it, within `tuning::client_close_grace`).
+  /// Requests made after the close are not affected: they find no session.
+  void remember_client_close(const std::string& sid);
+  bool take_client_close(const std::string& sid);
+
   /// Lets `run()` return once the work runs out: no more guard, no more armed timer.
   void release_work();
 
@@ -127,6 +139,13 @@ class shard {
   std::unordered_map<std::string_view, std::shared_ptr<session_impl>> sessions_;
   shard_stats stats_;
   std::vector<char> scratch_;
+  struct client_close {
+    std::string sid;
+    clock::time_point at;
+  };
+  std::vector<client_close> client_closes_;  // few, short-lived
+  std::mutex handover_mutex_;
+  std::unordered_multiset<std::string> polls_in_handover_;
 };
 
 }  // namespace sockio::engine::detail

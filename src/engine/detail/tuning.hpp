@@ -28,6 +28,10 @@ inline constexpr std::chrono::seconds beast_handshake_timeout{20};
 inline constexpr std::chrono::milliseconds accept_retry{50};
 /// How often a draining stop checks whether the sessions are gone.
 inline constexpr std::chrono::milliseconds drain_poll{10};
+/// How long a polling session closed by its client (a POSTed close packet) is remembered,
+/// so that a GET sent before the close but still being handed over from another shard
+/// gets engine.io's answer to a parked GET (a noop), not "Session ID unknown".
+inline constexpr std::chrono::seconds client_close_grace{2};
 /// Buffers kept per thread by a buffer_pool, and the largest one kept.
 inline constexpr std::size_t pool_max_kept = 1024;
 inline constexpr std::size_t pool_max_capacity = 64 * 1024;

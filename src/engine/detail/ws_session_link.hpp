@@ -24,11 +24,14 @@ class ws_session_link {
   std::shared_ptr<session_impl> open_session(server_state& server, shard& home, request_info info,
                                              std::shared_ptr<ws_transport> ws);
 
-  /// The session `sid` of `home` if a WebSocket may probe it now, else the error to
-  /// answer: after an upgrade, or during another one, a further WebSocket is refused.
-  static std::variant<std::shared_ptr<session_impl>, errc> upgradable(shard& home, const std::string& sid);
+  /// The session `sid` of `home`, or the error to answer before the WebSocket handshake
+  /// (`unknown_sid`: HTTP 400 "Session ID unknown").
+  static std::variant<std::shared_ptr<session_impl>, errc> find_session(shard& home, const std::string& sid);
 
-  /// Makes `ws` the probing transport of `s`; false if the session no longer allows it.
+  /// Makes `ws` the probing transport of `s`; false if the session does not allow it now
+  /// (already upgraded, another probe under way, closing): as engine.io does, the
+  /// WebSocket is then accepted and closed at once with a close frame, and the session
+  /// is left alone.
   bool probe(const std::shared_ptr<session_impl>& s, std::shared_ptr<ws_transport> ws);
 
   void deliver(ws_transport* from, std::string_view data, bool binary);
