@@ -7,11 +7,6 @@
 namespace sockio::engine::detail {
 namespace {
 
-constexpr std::string_view close_payload = "1";
-constexpr std::string_view noop_payload = "6";
-
-http_reply text_reply(std::string_view body) { return http_reply::text(200, std::string(body)); }
-
 std::string open_json(const server_state& server, const std::string& sid, bool polling) {
   const auto& o = server.options;
   open_packet p{.sid = sid,
@@ -49,13 +44,13 @@ void session_impl::set_handler(std::shared_ptr<session_handler> handler) {
 }
 
 std::size_t session_impl::buffered_bytes() const noexcept {
-  return transport_ == transport_kind::websocket && ws_ ? ws_->buffered_bytes() : queued_bytes_;
+  return transport_ == transport_kind::websocket && ws_ ? ws_->buffered_bytes() : polling_.buffered_bytes();
 }
 
 bool session_impl::writable() const noexcept {
   if (state_ != state::open) return false;
   if (transport_ == transport_kind::websocket) return ws_ && ws_->buffered_bytes() == 0;
-  return poll_ != nullptr && queue_.empty();
+  return polling_.parked() && polling_.empty();
 }
 
 void session_impl::open(std::shared_ptr<ws_transport> ws) {
@@ -88,24 +83,12 @@ void session_impl::enqueue(outgoing packet) {
     ws_->send(std::move(packet));
     return;
   }
-  queued_bytes_ += packet.size();
-  queue_.push_back(std::move(packet));
+  polling_.push(std::move(packet));
   flush_polling();
 }
 
 void session_impl::flush_polling() {
-  if (!poll_ || queue_.empty()) return;
-  std::vector<packet_view> views;
-  views.reserve(queue_.size());
-  for (const auto& p : queue_) views.push_back({p.type, p.view(), p.binary});
-  std::string payload;
-  payload.reserve(queued_bytes_ + queue_.size() * 2);
-  encode_payload(views, payload);
-  queue_.clear();
-  queued_bytes_ = 0;
-  auto reply = std::move(poll_->reply);
-  poll_.reset();
-  reply(text_reply(payload));
+  if (!polling_.flush()) return;
   if (state_ == state::closing) {
     end("forced close");
   } else if (state_ == state::open && handler_) {
@@ -118,7 +101,7 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
     reply(error_reply(errc::bad_request));
     return;
   }
-  if (poll_) {
+  if (polling_.parked()) {
     // engine.io: "data request overlap from client".
     reply(error_reply(errc::bad_request));
     end("transport error");
@@ -126,16 +109,15 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
   }
   if (candidate_ && probed_) {
     // The client is pausing polling to upgrade: release it at once.
-    reply(text_reply(noop_payload));
+    reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
     return;
   }
-  poll_ = std::make_unique<pending_poll>(pending_poll{request_id, std::move(reply)});
+  polling_.park(request_id, std::move(reply));
   flush_polling();
 }
 
 void session_impl::on_poll_aborted(std::uint64_t request_id) {
-  if (!poll_ || poll_->id != request_id) return;
-  poll_.reset();  // the connection is gone; nothing to answer
+  if (!polling_.abort(request_id)) return;  // the connection is gone; nothing to answer
   end("transport error");
 }
 
@@ -146,9 +128,7 @@ void session_impl::on_post(std::string_view body, reply_fn reply) {
   }
   std::vector<packet> packets;
   const auto ec = decode_payload(body, packets);
-  // text/html, not text/plain: some user agents offer a plain-text answer as a
-  // download (engine.io's GH-43).
-  reply(http_reply{200, "text/html", "ok"});
+  reply(polling_transport::post_accepted());
   auto self = shared_from_this();  // a handler may close us while we iterate
   for (const auto& p : packets) {
     if (state_ != state::open) return;
@@ -212,11 +192,7 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
   if (!binary && data == "2probe") {
     candidate_->send({packet_type::pong, std::make_shared<const std::string>("probe"), false});
     probed_ = true;
-    if (poll_) {
-      auto reply = std::move(poll_->reply);
-      poll_.reset();
-      reply(text_reply(noop_payload));
-    }
+    polling_.release(packet_type::noop);
   } else if (!binary && data == "5" && probed_) {
     complete_upgrade();
   } else {
@@ -231,14 +207,8 @@ void session_impl::complete_upgrade() {
   transport_ = transport_kind::websocket;
   shard_stats::add(sessions_counter(), 1);
   probed_ = false;
-  if (poll_) {
-    auto reply = std::move(poll_->reply);
-    poll_.reset();
-    reply(text_reply(noop_payload));
-  }
-  for (auto& p : queue_) ws_->send(std::move(p));
-  std::vector<outgoing>().swap(queue_);
-  queued_bytes_ = 0;
+  polling_.release(packet_type::noop);
+  for (auto& p : polling_.take()) ws_->send(std::move(p));
   if (state_ == state::closing) {
     end("forced close");
     return;
@@ -301,8 +271,7 @@ void session_impl::close() {
   }
   // Polling: the close packet goes out with the next GET (or the pending one).
   state_ = state::closing;
-  queue_.push_back({packet_type::close, nullptr, false});
-  queued_bytes_ += queue_.back().size();
+  polling_.push({packet_type::close, nullptr, false});
   drop_candidate();
   home_.cancel(heartbeat_);
   home_.schedule(aux_, timer_kind::close);
@@ -312,10 +281,8 @@ void session_impl::close() {
 void session_impl::closed_by_client() {
   // As engine.io's polling transport: the parked GET is answered with a noop (the
   // client knows it is closing), not the close packet a server-side close sends.
-  if (poll_) {
-    auto reply = std::move(poll_->reply);
-    poll_.reset();
-    reply(text_reply(noop_payload));
+  if (polling_.parked()) {
+    polling_.release(packet_type::noop);
   } else if (transport_ == transport_kind::polling) {
     home_.remember_client_close(id_);  // its GET may be on its way from another shard
   }
@@ -329,17 +296,12 @@ void session_impl::end(std::string_view reason) {
   home_.cancel(heartbeat_);
   home_.cancel(aux_);
   home_.sessions().erase(id_);
-  if (poll_) {
-    auto reply = std::move(poll_->reply);
-    poll_.reset();
-    reply(text_reply(close_payload));
-  }
+  polling_.release(packet_type::close);
   if (candidate_) candidate_->close();
   candidate_.reset();
   if (ws_) ws_->close();
   ws_.reset();
-  queue_.clear();
-  queued_bytes_ = 0;
+  polling_.clear();
   shard_stats::add(sessions_counter(), -1);
   if (auto handler = std::move(handler_)) handler->on_close(*this, reason);
   for (const auto& observer : server_.close_handlers) observer(*this, reason);

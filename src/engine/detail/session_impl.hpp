@@ -9,6 +9,7 @@
 
 #include "server_state.hpp"
 #include "shard.hpp"
+#include "polling_transport.hpp"
 #include "transport.hpp"
 
 namespace sockio::engine::detail {
@@ -58,11 +59,6 @@ class session_impl final : public session, public std::enable_shared_from_this<s
  private:
   enum class state { open, closing, closed };
 
-  struct pending_poll {
-    std::uint64_t id;
-    reply_fn reply;
-  };
-
   void enqueue(outgoing packet);
   void flush_polling();
   void on_packet(const packet& p);
@@ -82,10 +78,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   state state_ = state::open;
   std::shared_ptr<session_handler> handler_;
 
-  // Polling transport: packets wait here for the next GET.
-  std::vector<outgoing> queue_;  // (a deque would allocate even while empty)
-  std::size_t queued_bytes_ = 0;
-  std::unique_ptr<pending_poll> poll_;  // only while a GET waits (polling sessions)
+  polling_transport polling_;  // the transport until an upgrade
 
   std::shared_ptr<ws_transport> ws_;         // current WebSocket transport
   std::shared_ptr<ws_transport> candidate_;  // WebSocket being probed for an upgrade

@@ -1,0 +1,58 @@
+// The long-polling transport of a session: its packet queue and its parked GET.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "http_reply.hpp"
+#include "transport.hpp"
+
+namespace sockio::engine::detail {
+
+/// What a polling session sends: packets wait here for the client's next GET, and leave
+/// together in one payload; at most one GET is parked at a time (engine.io's overlap
+/// rule is the session's: a second one ends it). The session's state machine uses it
+/// and never builds an HTTP answer itself. Lives on the session's shard.
+class polling_transport {
+ public:
+  /// Queues `p` for the next GET.
+  void push(outgoing p);
+  std::size_t buffered_bytes() const noexcept { return queued_bytes_; }
+  bool empty() const noexcept { return queue_.empty(); }
+  /// True while a GET waits for packets.
+  bool parked() const noexcept { return poll_ != nullptr; }
+
+  /// Parks GET `id` until packets are due (a GET must not be parked already).
+  void park(std::uint64_t id, reply_fn reply);
+  /// Answers the parked GET with every queued packet in one payload; false if there was
+  /// no GET or nothing to send.
+  bool flush();
+  /// Answers the parked GET, if any, with a single packet of `type` and no data: a noop
+  /// (the client pauses to upgrade, or closed the session), or the close packet.
+  void release(packet_type type);
+  /// The parked GET's connection went away: true if it was GET `id` (nothing to answer).
+  bool abort(std::uint64_t id);
+  /// The queued packets, for the WebSocket that takes over (the queue is left empty).
+  std::vector<outgoing> take();
+  /// Drops everything queued (the parked GET, if any, stays for `release`).
+  void clear();
+
+  /// engine.io's answer to an accepted POST: "ok" as text/html (a text/plain answer makes
+  /// some user agents offer a download, engine.io's GH-43).
+  static http_reply post_accepted() { return http_reply{200, "text/html", "ok"}; }
+
+ private:
+  struct pending_poll {
+    std::uint64_t id;
+    reply_fn reply;
+  };
+
+  reply_fn take_reply();
+
+  std::vector<outgoing> queue_;  // (a deque would allocate even while empty)
+  std::size_t queued_bytes_ = 0;
+  std::unique_ptr<pending_poll> poll_;  // only while a GET waits
+};
+
+}  // namespace sockio::engine::detail
