@@ -37,6 +37,15 @@ class gateway {
   sio::server& server() { return *server_; }
   const config& settings() const { return config_; }
 
+  /// The HTTP API's endpoints (docs/gateway.md), reached through the route table of
+  /// gateway_http.cpp once the API key is checked; `rest` is the path after the route's.
+  void api_emit(const engine::request_info& req, std::string_view rest, std::string body,
+                engine::http_responder respond);
+  void api_disconnect(const engine::request_info& req, std::string_view rest, std::string body,
+                      engine::http_responder respond);
+  void api_room(const engine::request_info& req, std::string_view rest, std::string body,
+                engine::http_responder respond);
+
  private:
   void setup_namespace(sio::namespace_& nsp);
   void on_connection(const std::shared_ptr<sio::socket>& s);

@@ -113,6 +113,26 @@ void gateway::handle_http(const engine::request_info& req, std::string body, eng
   respond({404, {{"content-type", "text/plain; charset=utf-8"}}, "Not Found\n"});
 }
 
+namespace {
+
+/// The endpoints of the HTTP API: a path (or, with `prefix`, the start of one), the
+/// method it takes, and the member that serves it with the rest of the path.
+struct api_route {
+  std::string_view path;
+  bool prefix;
+  std::string_view method;
+  void (gateway::*serve)(const engine::request_info&, std::string_view rest, std::string body,
+                         engine::http_responder respond);
+};
+
+constexpr api_route api_routes[] = {
+    {"/api/emit", false, "POST", &gateway::api_emit},
+    {"/api/disconnect", false, "POST", &gateway::api_disconnect},
+    {"/api/rooms/", true, "GET", &gateway::api_room},
+};
+
+}  // namespace
+
 void gateway::handle_api(const engine::request_info& req, const std::string& path, std::string body,
                          engine::http_responder respond) {
   if (config_.api_key.empty()) return respond(api_error(404, "the API is disabled (no api.key)"));
@@ -123,79 +143,84 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     r.headers.emplace_back("www-authenticate", "Bearer");
     return respond(std::move(r));
   }
-
-  if (path == "/api/emit") {
-    if (req.method != "POST") return respond(api_error(405, "use POST"));
-    auto parsed = parse_body(body, {"namespace", "rooms", "except", "event", "args"});
-    if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
-    auto& [b, name, rooms] = std::get<api_body>(parsed);
-    auto except = string_list(b, "except");
-    if (!except) return respond(api_error(400, "except must be a list of strings"));
-    auto event = b.find("event");
-    if (event == b.end() || !event->is_string() || event->get_ref<const std::string&>().empty()) {
-      return respond(api_error(400, "event must be a non-empty string"));
-    }
-    if (sio::is_reserved_event(event->get_ref<const std::string&>())) {
-      return respond(api_error(400, "reserved event " + event->get<std::string>()));
-    }
-    const auto args = b.value("args", json::array());
-    if (!args.is_array()) return respond(api_error(400, "args must be a list"));
-    if (!matches_any(config_.namespaces, name) && name != "/") return respond(api_error(400, "unknown namespace " + name));
-
-    std::int64_t recipients = 0;
-    if (auto* nsp = find_namespace(name)) {
-      if (rooms.empty()) {
-        recipients = metrics_.sockets.values()[name];
-      } else {
-        for (const auto& r : rooms) recipients += room_size(name, r);
-      }
-      auto op = nsp->to(rooms);
-      if (!except->empty()) op = op.except(*except);
-      op.emit_args(event->get_ref<const std::string&>(), args);
-    }
-    metrics_.broadcast_recipients.observe(static_cast<double>(recipients));
-    return respond(json_response(200, json{{"ok", true}}));
-  }
-
-  if (path == "/api/disconnect") {
-    if (req.method != "POST") return respond(api_error(405, "use POST"));
-    auto parsed = parse_body(body, {"namespace", "rooms", "close"});
-    if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
-    const auto& [b, name, rooms] = std::get<api_body>(parsed);
-    const auto close = b.value("close", json(false));
-    if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
-    auto* nsp = find_namespace(name);
-    if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
-    nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
-      for (const auto& s : sockets) s.disconnect(close);
-      respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
-    });
-    return;
-  }
-
-  constexpr std::string_view rooms_prefix = "/api/rooms/";
-  if (path.starts_with(rooms_prefix) && path.size() > rooms_prefix.size()) {
-    if (req.method != "GET") return respond(api_error(405, "use GET"));
-    auto room = codec::percent_decode_path(std::string_view(path).substr(rooms_prefix.size()));
-    if (!room || room->empty()) return respond(api_error(400, "invalid room"));
-    const auto nsp_name = req.query("namespace").value_or("/");
-    json result{{"namespace", nsp_name}, {"room", *room}, {"presence", presence_enabled(*room)}};
-    auto* nsp = find_namespace(nsp_name);
-    if (!nsp) {
-      result["count"] = 0;
-      result["members"] = json::array();
-      return respond(json_response(200, result));
-    }
-    nsp->in(*room).fetch_sockets([respond, result](std::vector<sio::remote_socket> sockets) mutable {
-      json members = json::array();
-      for (const auto& s : sockets) members.push_back(member_of(s.id, s.data));
-      result["count"] = members.size();
-      result["members"] = std::move(members);
-      respond(json_response(200, result));
-    });
-    return;
+  for (const auto& route : api_routes) {
+    const bool matches = route.prefix ? path.starts_with(route.path) && path.size() > route.path.size()
+                                      : path == route.path;
+    if (!matches) continue;
+    if (req.method != route.method) return respond(api_error(405, "use " + std::string(route.method)));
+    const auto rest = std::string_view(path).substr(route.path.size());
+    return (this->*route.serve)(req, rest, std::move(body), std::move(respond));
   }
   respond(api_error(404, "unknown endpoint " + path));
+}
+
+void gateway::api_emit(const engine::request_info&, std::string_view, std::string body,
+                       engine::http_responder respond) {
+  auto parsed = parse_body(body, {"namespace", "rooms", "except", "event", "args"});
+  if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
+  auto& [b, name, rooms] = std::get<api_body>(parsed);
+  auto except = string_list(b, "except");
+  if (!except) return respond(api_error(400, "except must be a list of strings"));
+  auto event = b.find("event");
+  if (event == b.end() || !event->is_string() || event->get_ref<const std::string&>().empty()) {
+    return respond(api_error(400, "event must be a non-empty string"));
+  }
+  if (sio::is_reserved_event(event->get_ref<const std::string&>())) {
+    return respond(api_error(400, "reserved event " + event->get<std::string>()));
+  }
+  const auto args = b.value("args", json::array());
+  if (!args.is_array()) return respond(api_error(400, "args must be a list"));
+  if (!matches_any(config_.namespaces, name) && name != "/") return respond(api_error(400, "unknown namespace " + name));
+
+  std::int64_t recipients = 0;
+  if (auto* nsp = find_namespace(name)) {
+    if (rooms.empty()) {
+      recipients = metrics_.sockets.values()[name];
+    } else {
+      for (const auto& r : rooms) recipients += room_size(name, r);
+    }
+    auto op = nsp->to(rooms);
+    if (!except->empty()) op = op.except(*except);
+    op.emit_args(event->get_ref<const std::string&>(), args);
+  }
+  metrics_.broadcast_recipients.observe(static_cast<double>(recipients));
+  respond(json_response(200, json{{"ok", true}}));
+}
+
+void gateway::api_disconnect(const engine::request_info&, std::string_view, std::string body,
+                             engine::http_responder respond) {
+  auto parsed = parse_body(body, {"namespace", "rooms", "close"});
+  if (auto* error = std::get_if<std::string>(&parsed)) return respond(api_error(400, *error));
+  const auto& [b, name, rooms] = std::get<api_body>(parsed);
+  const auto close = b.value("close", json(false));
+  if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
+  auto* nsp = find_namespace(name);
+  if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
+  nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
+    for (const auto& s : sockets) s.disconnect(close);
+    respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
+  });
+}
+
+void gateway::api_room(const engine::request_info& req, std::string_view rest, std::string,
+                       engine::http_responder respond) {
+  auto room = codec::percent_decode_path(rest);
+  if (!room || room->empty()) return respond(api_error(400, "invalid room"));
+  const auto nsp_name = req.query("namespace").value_or("/");
+  json result{{"namespace", nsp_name}, {"room", *room}, {"presence", presence_enabled(*room)}};
+  auto* nsp = find_namespace(nsp_name);
+  if (!nsp) {
+    result["count"] = 0;
+    result["members"] = json::array();
+    return respond(json_response(200, result));
+  }
+  nsp->in(*room).fetch_sockets([respond, result](std::vector<sio::remote_socket> sockets) mutable {
+    json members = json::array();
+    for (const auto& s : sockets) members.push_back(member_of(s.id, s.data));
+    result["count"] = members.size();
+    result["members"] = std::move(members);
+    respond(json_response(200, result));
+  });
 }
 
 std::string gateway::render_metrics() {

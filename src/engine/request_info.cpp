@@ -2,7 +2,7 @@
 #include <cctype>
 
 #include "sockio/codec/url.hpp"
-#include "sockio/engine/server.hpp"
+#include "sockio/engine/request_info.hpp"
 
 namespace sockio::engine {
 

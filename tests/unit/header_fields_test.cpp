@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sockio/engine/server.hpp"
+#include "sockio/engine/request_info.hpp"
 
 namespace sockio::engine {
 namespace {
