@@ -28,7 +28,7 @@ forbid 'sockio/(sio|adapter|client|redis)/' "the engine knows nothing of Socket.
   src/engine include/sockio/engine
 forbid 'sockio/(engine|sio|adapter)/' "the client links the codecs only, never the server" \
   $(ls -d src/client include/sockio/client 2>/dev/null)
-forbid 'sockio/(engine|sio|adapter)/' "the load generator links the codecs only" bench/sockio_bench.cpp
+forbid 'sockio/(engine|sio|adapter)/' "the load generator links the codecs only" bench/sockio_bench.cpp bench/load
 forbid '\.\./|.*src/|detail/' "public headers include neither src/ nor detail/ headers" include
 forbid '\.\./|.*src/|detail/' "nothing outside the libraries includes their src/ or detail/ headers" \
   apps bench examples tests
