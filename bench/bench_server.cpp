@@ -8,8 +8,8 @@ namespace sio = sockio::sio;
 using sio::json;
 
 int main(int argc, char** argv) {
-  const auto args =
-      sockio::examples::parse_fixture_args(argc, argv, false, "usage: bench_server [--port N] [--host ADDR] [--threads N]");
+  const auto args = sockio::examples::parse_fixture_args(argc, argv, false,
+                                                         "usage: bench_server [--port N] [--host ADDR] [--threads N]");
   if (!args) return 2;
   sio::server_options options;
   options.engine.threads = args->threads;

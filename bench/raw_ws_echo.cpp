@@ -57,7 +57,8 @@ void do_accept(tcp::acceptor& acceptor) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = sockio::examples::parse_fixture_args(argc, argv, false, "usage: raw_ws_echo [--port N] [--host ADDR]");
+  const auto args =
+      sockio::examples::parse_fixture_args(argc, argv, false, "usage: raw_ws_echo [--port N] [--host ADDR]");
   if (!args) return 2;
   net::io_context context(1);
   tcp::acceptor acceptor(context, tcp::endpoint(net::ip::make_address(args->host), args->port));

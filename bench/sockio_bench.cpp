@@ -68,18 +68,30 @@ std::optional<options> parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool value = i + 1 < argc;
-    if (a == "--port" && value) opt.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
-    else if (a == "--host" && value) opt.host = argv[++i];
-    else if (a == "--scenario" && value) opt.scenario = argv[++i];
-    else if (a == "--clients" && value) opt.clients = static_cast<unsigned>(std::stoul(argv[++i]));
-    else if (a == "--duration" && value) opt.duration = std::stod(argv[++i]);
-    else if (a == "--threads" && value) opt.threads = std::max(1u, static_cast<unsigned>(std::stoul(argv[++i])));
-    else if (a == "--bursts" && value) opt.bursts = static_cast<unsigned>(std::stoul(argv[++i]));
-    else if (a == "--payload" && value) opt.payload = std::stoul(argv[++i]);
-    else if (a == "--server-pid" && value) opt.server_pid = std::stol(argv[++i]);
-    else if (a == "--json") opt.json_output = true;
-    else if (a == "--raw") opt.raw = true;
-    else return usage(), std::nullopt;
+    if (a == "--port" && value)
+      opt.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
+    else if (a == "--host" && value)
+      opt.host = argv[++i];
+    else if (a == "--scenario" && value)
+      opt.scenario = argv[++i];
+    else if (a == "--clients" && value)
+      opt.clients = static_cast<unsigned>(std::stoul(argv[++i]));
+    else if (a == "--duration" && value)
+      opt.duration = std::stod(argv[++i]);
+    else if (a == "--threads" && value)
+      opt.threads = std::max(1u, static_cast<unsigned>(std::stoul(argv[++i])));
+    else if (a == "--bursts" && value)
+      opt.bursts = static_cast<unsigned>(std::stoul(argv[++i]));
+    else if (a == "--payload" && value)
+      opt.payload = std::stoul(argv[++i]);
+    else if (a == "--server-pid" && value)
+      opt.server_pid = std::stol(argv[++i]);
+    else if (a == "--json")
+      opt.json_output = true;
+    else if (a == "--raw")
+      opt.raw = true;
+    else
+      return usage(), std::nullopt;
   }
   const std::vector<std::string> scenarios{"connect", "idle", "echo", "fanout", "polling-echo"};
   if (opt.port == 0 || std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) {
@@ -112,11 +124,13 @@ class load {
       clients_.push_back(c);
       net::post(*contexts_[t], [c, endpoint] { c->start(endpoint); });
     }
-    wait_until([&] {
-      std::uint64_t failed = 0;
-      for (auto& s : per_thread_) failed += s.failures;  // read without a lock: a progress check only
-      return shared_.ready + failed >= opt.clients;
-    }, 60);
+    wait_until(
+        [&] {
+          std::uint64_t failed = 0;
+          for (auto& s : per_thread_) failed += s.failures;  // read without a lock: a progress check only
+          return shared_.ready + failed >= opt.clients;
+        },
+        60);
     return std::chrono::duration<double>(clock_type::now() - start).count();
   }
 
@@ -215,7 +229,8 @@ void report(const options& opt, stats& total, double measured, json& result) {
   } else if (opt.scenario == "fanout") {
     result["deliveries"] = total.deliveries;
     result["deliveries_per_second"] = total.deliveries / std::max(measured, 1e-9);
-    result["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.5)}, {"p99", percentile(total.latencies_us, 0.99)}};
+    result["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.5)},
+                            {"p99", percentile(total.latencies_us, 0.99)}};
   }
   result["measured_seconds"] = measured;
   if (opt.json_output) {

@@ -11,9 +11,7 @@ namespace {
 
 class echo_handler final : public sockio::engine::session_handler {
  public:
-  void on_message(sockio::engine::session& s, std::string_view data, bool binary) override {
-    s.send(data, binary);
-  }
+  void on_message(sockio::engine::session& s, std::string_view data, bool binary) override { s.send(data, binary); }
   void on_close(sockio::engine::session&, std::string_view) override {}
 };
 
@@ -34,9 +32,7 @@ int main(int argc, char** argv) {
   options.threads = args->threads;
   sockio::engine::server server(options);
   auto handler = std::make_shared<echo_handler>();
-  server.on_connection([handler](const std::shared_ptr<sockio::engine::session>& s) {
-    s->set_handler(handler);
-  });
+  server.on_connection([handler](const std::shared_ptr<sockio::engine::session>& s) { s->set_handler(handler); });
 
   return sockio::examples::serve(server, *args, "engineio_fixture");
 }

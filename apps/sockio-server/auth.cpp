@@ -1,12 +1,12 @@
 // JWT verification with libjwt; claims checked here (libjwt 1.10 checks signatures only).
 #include "auth.hpp"
 
-#include "sockio/engine/server.hpp"
-
 #include <jwt.h>
 
 #include <chrono>
 #include <memory>
+
+#include "sockio/engine/server.hpp"
 
 namespace sockio::gateway {
 
@@ -64,9 +64,8 @@ std::variant<json, std::string> authenticator::verify(std::string_view token) co
   json claims = grants ? json::parse(grants.get(), nullptr, false) : json::object();
   if (!claims.is_object()) return std::string("invalid token");
 
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (auto exp = claims.find("exp"); exp != claims.end()) {
     if (!exp->is_number() || exp->get<double>() <= static_cast<double>(now)) return std::string("token expired");
   }

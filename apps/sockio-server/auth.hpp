@@ -22,10 +22,10 @@ bool matches_any(const std::vector<std::string>& patterns, std::string_view room
 
 /// Who a socket is and where it may go.
 struct identity {
-  std::optional<std::string> user;  ///< the token's `sub`; none for anonymous clients
-  std::string name;                 ///< display name
-  std::vector<std::string> join;    ///< room patterns the socket may join
-  std::vector<std::string> publish; ///< room patterns the socket may publish to
+  std::optional<std::string> user;   ///< the token's `sub`; none for anonymous clients
+  std::string name;                  ///< display name
+  std::vector<std::string> join;     ///< room patterns the socket may join
+  std::vector<std::string> publish;  ///< room patterns the socket may publish to
 };
 
 /// Verifies JWTs (HS256 secret, RS256/ES256 public key; exp, nbf, iss, aud) and turns a

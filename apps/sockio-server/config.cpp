@@ -3,15 +3,15 @@
 
 #include <openssl/pem.h>
 #include <spdlog/common.h>
+#include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
-#include <toml++/toml.h>
+#include <sstream>
 #include <variant>
 
 namespace sockio::gateway {
@@ -52,8 +52,7 @@ std::vector<key_def> keys_of(config& c) {
       {"server", "ping_timeout_ms", "heartbeat timeout", int_target{&c.ping_timeout_ms, 1, max_ms}},
       {"server", "connect_timeout_ms", "handshake timeout: time to connect to a namespace",
        int_target{&c.connect_timeout_ms, 1, max_ms}},
-      {"server", "max_payload", "largest message or HTTP body in bytes",
-       int_target{&c.max_payload, 1, 1LL << 30}},
+      {"server", "max_payload", "largest message or HTTP body in bytes", int_target{&c.max_payload, 1, 1LL << 30}},
       {"server", "transports", "enabled transports (polling, websocket)", &c.transports},
       {"server", "namespaces", "served namespaces; * matches any characters", &c.namespaces},
       {"server", "static_dir", "directory served at / (the demo); empty: none", &c.static_dir},
@@ -74,14 +73,12 @@ std::vector<key_def> keys_of(config& c) {
       {"auth", "default_join", "rooms joinable without an ACL claim", &c.auth_default_join},
       {"auth", "default_publish", "rooms publishable without an ACL claim", &c.auth_default_publish},
       {"presence", "rooms", "rooms with presence events", &c.presence_rooms},
-      {"limits", "max_connections", "connections in total",
-       int_target{&c.limits_max_connections, 1, 10'000'000}},
+      {"limits", "max_connections", "connections in total", int_target{&c.limits_max_connections, 1, 10'000'000}},
       {"limits", "max_connections_per_ip", "connections per client address",
        int_target{&c.limits_max_connections_per_ip, 1, 10'000'000}},
       {"limits", "events_per_second", "sustained events per socket",
        int_target{&c.limits_events_per_second, 1, 1'000'000}},
-      {"limits", "event_burst", "events a socket may send at once",
-       int_target{&c.limits_event_burst, 1, 1'000'000}},
+      {"limits", "event_burst", "events a socket may send at once", int_target{&c.limits_event_burst, 1, 1'000'000}},
       {"limits", "max_dropped_events", "rate-limited events in a row before a disconnect",
        int_target{&c.limits_max_dropped_events, 1, 1'000'000}},
       {"limits", "max_rooms_per_socket", "rooms a socket may join",
@@ -179,14 +176,16 @@ std::string read_file(const std::string& path, config& c, const std::vector<key_
   const auto where = [&](const toml::source_region& r) { return path + ":" + std::to_string(r.begin.line); };
   for (const auto& [section, node] : root) {
     const auto* table = node.as_table();
-    const bool known_section = std::any_of(keys.begin(), keys.end(),
-                                           [&](const key_def& k) { return k.section == section.str(); });
-    if (!known_section) return where(section.source()) + ": unknown section or key '" + std::string(section.str()) + "'";
-    if (!table) return where(section.source()) + ": '" + std::string(section.str()) + "' must be a table ([" + std::string(section.str()) + "])";
+    const bool known_section =
+        std::any_of(keys.begin(), keys.end(), [&](const key_def& k) { return k.section == section.str(); });
+    if (!known_section)
+      return where(section.source()) + ": unknown section or key '" + std::string(section.str()) + "'";
+    if (!table)
+      return where(section.source()) + ": '" + std::string(section.str()) + "' must be a table ([" +
+             std::string(section.str()) + "])";
     for (const auto& [key, value] : *table) {
-      const auto def = std::find_if(keys.begin(), keys.end(), [&](const key_def& k) {
-        return k.section == section.str() && k.key == key.str();
-      });
+      const auto def = std::find_if(keys.begin(), keys.end(),
+                                    [&](const key_def& k) { return k.section == section.str() && k.key == key.str(); });
       const std::string name = std::string(section.str()) + "." + std::string(key.str());
       if (def == keys.end()) return where(key.source()) + ": unknown key '" + name + "'";
       if (!assign(def->value, value)) {
@@ -299,8 +298,8 @@ load_result load_config(int argc, char** argv, const config& defaults) {
     const auto& [option, def] = flags[i];
     if (option->count() == 0) continue;
     if (!assign(def->value, texts[i])) {
-      std::cerr << "sockio-server: " << def->flag() << ": expected " << describe(def->value) << " (got \""
-                << texts[i] << "\")\n";
+      std::cerr << "sockio-server: " << def->flag() << ": expected " << describe(def->value) << " (got \"" << texts[i]
+                << "\")\n";
       return {std::nullopt, 2};
     }
     c.origins[def->name()] = def->flag();

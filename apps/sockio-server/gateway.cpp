@@ -30,7 +30,9 @@ std::optional<std::string> room_arg(const json& args, std::size_t index = 0) {
   return room;
 }
 
-json error_reply(std::string message) { return json{{"error", std::move(message)}}; }
+json error_reply(std::string message) {
+  return json{{"error", std::move(message)}};
+}
 
 std::vector<std::string> strings(const json& value) {
   std::vector<std::string> out;
@@ -110,9 +112,8 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
   }
   if (!matches_any(config_.namespaces, "/")) setup_namespace(server_->of("/"));  // always served
   if (dynamic) {
-    setup_namespace(server_->of([this](const std::string& name, const json&) {
-      return matches_any(config_.namespaces, name);
-    }));
+    setup_namespace(
+        server_->of([this](const std::string& name, const json&) { return matches_any(config_.namespaces, name); }));
   }
 }
 
@@ -153,8 +154,7 @@ void gateway::setup_namespace(sio::namespace_& nsp) {
     auto result = auth_.identify(s->handshake());
     if (auto* error = std::get_if<std::string>(&result)) {
       metrics_.handshake_failures.add(*error);
-      spdlog::warn("refused socket nsp={} address={} reason=\"{}\"", s->nsp().name(), s->handshake().address(),
-                   *error);
+      spdlog::warn("refused socket nsp={} address={} reason=\"{}\"", s->nsp().name(), s->handshake().address(), *error);
       return next(sio::connect_error{*error});
     }
     auto& id = std::get<identity>(result);
@@ -192,9 +192,8 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
   context->tokens = static_cast<double>(config_.limits_event_burst);
   s->data().erase("join");
   s->data().erase("publish");
-  spdlog::info("connect sid={} nsp={} address={} user={} transport={}", s->id(), nsp.name(),
-               s->handshake().address(), s->data()["user"].is_string() ? s->data()["user"].get<std::string>() : "-",
-               s->transport());
+  spdlog::info("connect sid={} nsp={} address={} user={} transport={}", s->id(), nsp.name(), s->handshake().address(),
+               s->data()["user"].is_string() ? s->data()["user"].get<std::string>() : "-", s->transport());
 
   sio::socket* raw = s.get();
   add_rate_limit(s, context);
@@ -202,9 +201,9 @@ void gateway::on_connection(const std::shared_ptr<sio::socket>& s) {
     return [this, handler](json args, sio::ack_fn ack) {
       const auto start = clock::now();
       handler(args, sio::ack_fn([this, start, ack](json reply) {
-        metrics_.ack_seconds.observe(std::chrono::duration<double>(clock::now() - start).count());
-        ack(std::move(reply));
-      }));
+                metrics_.ack_seconds.observe(std::chrono::duration<double>(clock::now() - start).count());
+                ack(std::move(reply));
+              }));
     };
   };
   // Each handler gets the socket (its handlers belong to it: it outlives them) and its
@@ -251,8 +250,7 @@ void gateway::add_rate_limit(const std::shared_ptr<sio::socket>& s, std::shared_
       raw->emit("error", json{{"code", "rate_limited"}, {"message", "too many events: dropped"}});
     }
     if (context->dropped_in_a_row == config_.limits_max_dropped_events) {
-      spdlog::warn("rate limit: disconnecting sid={} after {} dropped events", raw->id(),
-                   context->dropped_in_a_row);
+      spdlog::warn("rate limit: disconnecting sid={} after {} dropped events", raw->id(), context->dropped_in_a_row);
       // Not from inside the packet pipeline: the socket is still dispatching.
       boost::asio::post(raw->context(), [weak] {
         if (auto s = weak.lock()) s->disconnect(true);
@@ -261,7 +259,9 @@ void gateway::add_rate_limit(const std::shared_ptr<sio::socket>& s, std::shared_
   });
 }
 
-bool gateway::presence_enabled(const std::string& room) const { return matches_any(config_.presence_rooms, room); }
+bool gateway::presence_enabled(const std::string& room) const {
+  return matches_any(config_.presence_rooms, room);
+}
 
 void gateway::announce(sio::socket& s, const std::string& room, std::string_view event) {
   if (!presence_enabled(room)) return;

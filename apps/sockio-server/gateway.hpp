@@ -78,7 +78,7 @@ class gateway {
   std::mutex mutex_;  // guards the maps below (touched on connects, joins and leaves only)
   std::unordered_map<std::string, std::int64_t> connections_per_ip_;
   std::map<std::pair<std::string, std::string>, std::int64_t> room_sizes_;  // (namespace, room)
-  std::map<std::string, sio::namespace_*, std::less<>> namespaces_;        // seen so far
+  std::map<std::string, sio::namespace_*, std::less<>> namespaces_;         // seen so far
 
   std::unique_ptr<sio::server> server_;  // last: its handlers use the members above
 };

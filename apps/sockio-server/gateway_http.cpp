@@ -69,7 +69,8 @@ struct api_body {
 };
 
 /// The body, or the reason it is refused.
-std::variant<api_body, std::string> parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
+std::variant<api_body, std::string> parse_body(const std::string& body,
+                                               std::initializer_list<std::string_view> allowed) {
   json value = json::parse(body, nullptr, false);
   if (value.is_discarded()) return std::string("body is not valid JSON");
   if (!value.is_object()) return std::string("body must be a JSON object");
@@ -100,13 +101,15 @@ void gateway::handle_http(const engine::request_info& req, std::string body, eng
   }
   if (path.starts_with("/api/")) return handle_api(req, std::string(path), std::move(body), std::move(respond));
   if (!client_bundle_.empty() && get && path == bundle_path_) {
-    return respond({200,
-                    {{"content-type", "application/javascript; charset=utf-8"}, {"cache-control", "public, max-age=3600"}},
-                    client_bundle_});
+    return respond(
+        {200,
+         {{"content-type", "application/javascript; charset=utf-8"}, {"cache-control", "public, max-age=3600"}},
+         client_bundle_});
   }
   if (!config_.static_dir.empty() && get) {
     if (auto file = static_file(config_.static_dir, path)) {
-      return respond({200, {{"content-type", std::string(content_type(*file))}, {"cache-control", "no-cache"}},
+      return respond({200,
+                      {{"content-type", std::string(content_type(*file))}, {"cache-control", "no-cache"}},
                       file_contents(file->string())});
     }
   }
@@ -144,8 +147,8 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     return respond(std::move(r));
   }
   for (const auto& route : api_routes) {
-    const bool matches = route.prefix ? path.starts_with(route.path) && path.size() > route.path.size()
-                                      : path == route.path;
+    const bool matches =
+        route.prefix ? path.starts_with(route.path) && path.size() > route.path.size() : path == route.path;
     if (!matches) continue;
     if (req.method != route.method) return respond(api_error(405, "use " + std::string(route.method)));
     const auto rest = std::string_view(path).substr(route.path.size());
@@ -170,7 +173,8 @@ void gateway::api_emit(const engine::request_info&, std::string_view, std::strin
   }
   const auto args = b.value("args", json::array());
   if (!args.is_array()) return respond(api_error(400, "args must be a list"));
-  if (!matches_any(config_.namespaces, name) && name != "/") return respond(api_error(400, "unknown namespace " + name));
+  if (!matches_any(config_.namespaces, name) && name != "/")
+    return respond(api_error(400, "unknown namespace " + name));
 
   std::int64_t recipients = 0;
   if (auto* nsp = find_namespace(name)) {

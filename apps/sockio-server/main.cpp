@@ -18,7 +18,8 @@ class json_formatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const auto time = std::chrono::system_clock::to_time_t(msg.time);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() % 1000;
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() % 1000;
     std::tm utc{};
     gmtime_r(&time, &utc);
     char stamp[64];

@@ -34,7 +34,7 @@ class histogram {
  private:
   std::vector<double> bounds_;
   std::vector<std::atomic<std::uint64_t>> buckets_;  // one per bound, plus +Inf
-  std::atomic<std::uint64_t> sum_micros_{0};        // sum of values × 1e6
+  std::atomic<std::uint64_t> sum_micros_{0};         // sum of values × 1e6
 };
 
 /// Everything the gateway reports at `/metrics`.

@@ -19,7 +19,6 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-
 struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -59,7 +58,7 @@ struct shared_state {
   std::atomic<bool> measuring{false};
   std::atomic<bool> done{false};
   std::atomic<unsigned> joined{0};
-  std::atomic<std::uint64_t> acks{0};        // progress counters, read by the main thread
+  std::atomic<std::uint64_t> acks{0};  // progress counters, read by the main thread
   std::atomic<std::uint64_t> deliveries{0};
 };
 

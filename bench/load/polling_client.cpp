@@ -35,19 +35,20 @@ class polling_client final : public client, public std::enable_shared_from_this<
     req_.set(http::field::host, shared_.opt.host);
     req_.body() = std::move(body);
     req_.prepare_payload();
-    http::async_write(socket_, req_, [self = shared_from_this(), then = std::move(then)](beast::error_code ec,
-                                                                                           std::size_t) mutable {
-      if (ec) return self->fail("write: " + ec.message());
-      self->res_ = {};
-      http::async_read(self->socket_, self->buffer_, self->res_,
-                       [self, then = std::move(then)](beast::error_code ec, std::size_t) {
-                         if (ec) return self->fail("read: " + ec.message());
-                         if (self->res_.result() != http::status::ok) {
-                           return self->fail("HTTP " + std::to_string(self->res_.result_int()) + ": " + self->res_.body());
-                         }
-                         then(self->res_.body());
-                       });
-    });
+    http::async_write(
+        socket_, req_, [self = shared_from_this(), then = std::move(then)](beast::error_code ec, std::size_t) mutable {
+          if (ec) return self->fail("write: " + ec.message());
+          self->res_ = {};
+          http::async_read(
+              self->socket_, self->buffer_, self->res_,
+              [self, then = std::move(then)](beast::error_code ec, std::size_t) {
+                if (ec) return self->fail("read: " + ec.message());
+                if (self->res_.result() != http::status::ok) {
+                  return self->fail("HTTP " + std::to_string(self->res_.result_int()) + ": " + self->res_.body());
+                }
+                then(self->res_.body());
+              });
+        });
   }
 
   void post(std::string packets, std::function<void()> then) {
@@ -85,9 +86,8 @@ class polling_client final : public client, public std::enable_shared_from_this<
     if (!connected_ || shared_.opt.scenario != "polling-echo" || waiting_) return poll();
     waiting_ = true;
     sent_at_ = now_us();
-    post("42" + std::to_string(++ack_id_) + "[\"echo\",\"" + payload_ + "\"]", [self = shared_from_this()] {
-      self->poll();
-    });
+    post("42" + std::to_string(++ack_id_) + "[\"echo\",\"" + payload_ + "\"]",
+         [self = shared_from_this()] { self->poll(); });
   }
 
   void on_ack() {

@@ -34,10 +34,9 @@ class connection final : public client, public std::enable_shared_from_this<conn
       net::async_write(self->socket_, net::buffer(self->handshake_), [self](beast::error_code ec, std::size_t) {
         if (ec) return self->fail("handshake: " + ec.message());
         self->handshake_.clear();
-        net::async_read_until(self->socket_, net::dynamic_buffer(self->handshake_), "\r\n\r\n",
-                              [self](beast::error_code ec, std::size_t header_size) {
-                                self->on_handshake(ec, header_size);
-                              });
+        net::async_read_until(
+            self->socket_, net::dynamic_buffer(self->handshake_), "\r\n\r\n",
+            [self](beast::error_code ec, std::size_t header_size) { self->on_handshake(ec, header_size); });
       });
     });
   }
@@ -49,10 +48,12 @@ class connection final : public client, public std::enable_shared_from_this<conn
     const json args = json::array({"burst", "bench", shared_.opt.bursts, now_us(), payload_});
     send("42" + std::to_string(++ack_id_) + args.dump());
   }
+
  private:
   void on_handshake(beast::error_code ec, std::size_t header_size) {
     if (ec) return fail("handshake: " + ec.message());
-    if (!handshake_.starts_with("HTTP/1.1 101")) return fail("handshake: " + handshake_.substr(0, handshake_.find('\r')));
+    if (!handshake_.starts_with("HTTP/1.1 101"))
+      return fail("handshake: " + handshake_.substr(0, handshake_.find('\r')));
     std::string rest = handshake_.substr(header_size);  // frames that came with the answer
     std::string().swap(handshake_);
     if (shared_.opt.raw) on_connected();

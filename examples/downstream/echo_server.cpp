@@ -1,9 +1,8 @@
 // A Socket.IO echo server using sockio as an installed package (find_package(sockio)).
 // Prints "listening on port N" once it accepts connections; "echo" events are acknowledged
 // with their arguments.
-#include <sockio/sio/server.hpp>
-
 #include <iostream>
+#include <sockio/sio/server.hpp>
 #include <string>
 
 int main(int argc, char** argv) {

@@ -18,8 +18,7 @@ struct fixture_args {
 
 /// Parses `--port N --host ADDR --threads N [--recovery]`; prints `usage` and returns
 /// nullopt on anything else.
-inline std::optional<fixture_args> parse_fixture_args(int argc, char** argv, bool with_recovery,
-                                                      const char* usage) {
+inline std::optional<fixture_args> parse_fixture_args(int argc, char** argv, bool with_recovery, const char* usage) {
   fixture_args args;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -1,6 +1,6 @@
-#include "sockio/codec/engine/error.hpp"
-
 #include <string>
+
+#include "sockio/codec/engine/error.hpp"
 
 namespace sockio::engine {
 namespace {

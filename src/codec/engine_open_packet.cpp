@@ -1,6 +1,6 @@
-#include "sockio/codec/engine/open_packet.hpp"
-
 #include <nlohmann/json.hpp>
+
+#include "sockio/codec/engine/open_packet.hpp"
 
 namespace sockio::engine {
 

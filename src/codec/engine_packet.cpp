@@ -1,7 +1,6 @@
-#include "sockio/codec/engine/packet.hpp"
-
 #include "sockio/codec/base64.hpp"
 #include "sockio/codec/engine/error.hpp"
+#include "sockio/codec/engine/packet.hpp"
 
 namespace sockio::engine {
 

@@ -1,7 +1,7 @@
-#include "sockio/codec/sio/packet.hpp"
-
 #include <array>
 #include <charconv>
+
+#include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
 namespace {
@@ -28,8 +28,8 @@ class category final : public std::error_category {
   }
 };
 
-constexpr std::array<std::string_view, 6> reserved_events{
-    "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"};
+constexpr std::array<std::string_view, 6> reserved_events{"connect",       "connect_error", "disconnect",
+                                                          "disconnecting", "newListener",   "removeListener"};
 
 bool has_binary(const json& value) {
   switch (value.type()) {
@@ -72,8 +72,7 @@ bool reconstruct(json& value, std::vector<std::string>& attachments) {
     const auto placeholder = value.find("_placeholder");
     if (placeholder != value.end() && *placeholder == true) {
       const auto num = value.find("num");
-      if (num == value.end() || !num->is_number_unsigned() ||
-          num->get<std::uint64_t>() >= attachments.size()) {
+      if (num == value.end() || !num->is_number_unsigned() || num->get<std::uint64_t>() >= attachments.size()) {
         return false;
       }
       const auto& bytes = attachments[num->get<std::size_t>()];
@@ -120,8 +119,7 @@ bool payload_valid(const packet& p) {
     case packet_type::connect_error: return p.has_data() && (p.data.is_string() || p.data.is_object());
     case packet_type::event:
     case packet_type::binary_event:
-      return p.data.is_array() && !p.data.empty() &&
-             (p.data[0].is_string() || p.data[0].is_number());
+      return p.data.is_array() && !p.data.empty() && (p.data[0].is_string() || p.data[0].is_number());
     case packet_type::ack:
     case packet_type::binary_ack: return p.data.is_array();
   }
@@ -177,8 +175,9 @@ encoded_packet encode(const packet& p) {
   auto type = p.type;
   const json* data = p.has_data() ? &p.data : nullptr;
   json stripped;
-  if (data && (type == packet_type::event || type == packet_type::ack ||
-               type == packet_type::binary_event || type == packet_type::binary_ack) &&
+  if (data &&
+      (type == packet_type::event || type == packet_type::ack || type == packet_type::binary_event ||
+       type == packet_type::binary_ack) &&
       has_binary(*data)) {
     stripped = deconstruct(*data, out.attachments);
     data = &stripped;
@@ -248,8 +247,8 @@ std::error_code decoder::add_text(std::string_view text, std::optional<packet>& 
   if ((p.type == packet_type::ack || p.type == packet_type::binary_ack) && !p.id) {
     return parse_errc::invalid_ack_id;
   }
-  if ((p.type == packet_type::event || p.type == packet_type::binary_event) &&
-      p.data[0].is_string() && is_reserved_event(p.data[0].get_ref<const std::string&>())) {
+  if ((p.type == packet_type::event || p.type == packet_type::binary_event) && p.data[0].is_string() &&
+      is_reserved_event(p.data[0].get_ref<const std::string&>())) {
     return parse_errc::reserved_event;
   }
   if (binary && attachments > 0) {

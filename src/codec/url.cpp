@@ -11,8 +11,8 @@ int hex_value(char c) noexcept {
 }
 
 bool unreserved(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
 }
 
 }  // namespace
@@ -68,7 +68,9 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-std::string_view target_path(std::string_view target) noexcept { return target.substr(0, target.find('?')); }
+std::string_view target_path(std::string_view target) noexcept {
+  return target.substr(0, target.find('?'));
+}
 
 std::vector<query_param> parse_query(std::string_view target) {
   std::vector<query_param> params;

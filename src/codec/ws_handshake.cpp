@@ -1,11 +1,10 @@
-#include "sockio/codec/ws/handshake.hpp"
-
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <stdexcept>
 
 #include "sockio/codec/base64.hpp"
+#include "sockio/codec/ws/handshake.hpp"
 
 namespace sockio::ws {
 

@@ -1,7 +1,7 @@
-#include "sockio/codec/ws/utf8.hpp"
-
 #include <cstddef>
 #include <cstdint>
+
+#include "sockio/codec/ws/utf8.hpp"
 
 namespace sockio::ws {
 

@@ -21,8 +21,8 @@ constexpr std::string_view type_chars = "0123456";
 /// is enabled: Beast handshake, read loop, one message per write.
 template <class Stream>
 class beast_ws_connection final : public ws_transport,
-                            public connection,
-                            public std::enable_shared_from_this<beast_ws_connection<Stream>> {
+                                  public connection,
+                                  public std::enable_shared_from_this<beast_ws_connection<Stream>> {
  public:
   using request = http::request<http::string_body>;
   using std::enable_shared_from_this<beast_ws_connection<Stream>>::shared_from_this;
@@ -81,8 +81,8 @@ class beast_ws_connection final : public ws_transport,
   template <class Then>
   void do_accept(request req, Then then) {
     const auto& o = server_.options;
-    ws_.set_option(websocket::stream_base::timeout{tuning::beast_handshake_timeout,
-                                                   websocket::stream_base::none(), false});
+    ws_.set_option(
+        websocket::stream_base::timeout{tuning::beast_handshake_timeout, websocket::stream_base::none(), false});
     ws_.read_message_max(o.max_http_buffer_size);
     ws_.auto_fragment(false);
     if (o.per_message_deflate) {
@@ -93,8 +93,7 @@ class beast_ws_connection final : public ws_transport,
     home_.add_connection(shared_from_this());
     accept_request_ = std::move(req);
     ws_.async_accept(accept_request_,
-                     [self = shared_from_this(), then = std::move(then)](
-                         beast::error_code ec) mutable {
+                     [self = shared_from_this(), then = std::move(then)](beast::error_code ec) mutable {
                        self->accept_request_ = {};
                        if (ec) {
                          self->closed_ = true;
@@ -110,17 +109,15 @@ class beast_ws_connection final : public ws_transport,
     error_response_ = r.to_wire();
     closed_ = true;
     net::async_write(ws_.next_layer(), net::buffer(error_response_),
-                      [self = shared_from_this()](beast::error_code, std::size_t) {
-                        beast::error_code ignored;
-                        lowest(self->ws_.next_layer()).shutdown(tcp::socket::shutdown_both, ignored);
-                        lowest(self->ws_.next_layer()).close(ignored);
-                      });
+                     [self = shared_from_this()](beast::error_code, std::size_t) {
+                       beast::error_code ignored;
+                       lowest(self->ws_.next_layer()).shutdown(tcp::socket::shutdown_both, ignored);
+                       lowest(self->ws_.next_layer()).close(ignored);
+                     });
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -143,16 +140,14 @@ class beast_ws_connection final : public ws_transport,
   void do_write() {
     writing_ = true;
     const auto& p = queue_.front();
-    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_write(ec);
-    };
+    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); };
     if (p.binary) {
       ws_.binary(true);
       ws_.async_write(net::buffer(p.view()), std::move(done));
     } else {
       ws_.text(true);
-      const std::array<net::const_buffer, 2> buffers{
-          net::buffer(type_chars.data() + static_cast<int>(p.type), 1), net::buffer(p.view())};
+      const std::array<net::const_buffer, 2> buffers{net::buffer(type_chars.data() + static_cast<int>(p.type), 1),
+                                                     net::buffer(p.view())};
       ws_.async_write(buffers, std::move(done));
     }
   }
@@ -176,8 +171,7 @@ class beast_ws_connection final : public ws_transport,
 
   void do_close() {
     if (closed_) return;
-    ws_.async_close(websocket::close_code::normal,
-                    [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
   }
 
   server_state& server_;

@@ -24,8 +24,8 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-void apply_cors(const cors_options& cors, const http::request_header<>& req,
-                http::response<http::string_body>& res, bool preflight) {
+void apply_cors(const cors_options& cors, const http::request_header<>& req, http::response<http::string_body>& res,
+                bool preflight) {
   if (!cors.enabled()) return;
   const bool any = cors.origins.size() == 1 && cors.origins.front() == "*" && !cors.origin_predicate;
   const auto origin = req[http::field::origin];

@@ -1,5 +1,7 @@
 // The HTTP/1.1 connection: requests to the engine's path (long-polling, the WebSocket
 // upgrade) and to the application's handler, kept alive between requests.
+#include "detail/http_connection.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,7 +10,6 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "detail/detached_stream.hpp"
-#include "detail/http_connection.hpp"
 #include "detail/request_check.hpp"
 #include "detail/session_impl.hpp"
 #include "detail/websocket_start.hpp"
@@ -23,8 +24,7 @@ namespace websocket = beast::websocket;
 /// the WebSocket handshake, after which a WebSocket transport takes the socket over
 /// (websocket_start.hpp).
 template <class Stream>
-class http_connection final : public connection,
-                              public std::enable_shared_from_this<http_connection<Stream>> {
+class http_connection final : public connection, public std::enable_shared_from_this<http_connection<Stream>> {
  public:
   using std::enable_shared_from_this<http_connection<Stream>>::shared_from_this;
   using std::enable_shared_from_this<http_connection<Stream>>::weak_from_this;
@@ -65,9 +65,7 @@ class http_connection final : public connection,
     parser_->header_limit(tuning::max_header_bytes);
     parser_->body_limit(boost::none);  // checked against the option once the header is in
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   /// Closes the connection if the current read is not done by then (slow or idle
@@ -106,9 +104,7 @@ class http_connection final : public connection,
     if (auto length = parser_->content_length(); length && *length > limit) return too_large();
     parser_->body_limit(limit);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_body(ec);
-                     });
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   /// The Engine.IO endpoint is `path` itself (with or without its trailing slash); other
@@ -129,11 +125,10 @@ class http_connection final : public connection,
   /// Hands a request outside the Engine.IO path to the application's handler.
   void handle_app_request() {
     auto& req = parser_->get();
-    server_.options.http_handler(
-        make_request_info(req, lowest(stream_), is_tls<Stream>), std::move(req.body()),
-        [reply = make_reply_fn()](http_response r) {
-          reply(http_reply{r.status, "", std::move(r.body), std::move(r.headers)});
-        });
+    server_.options.http_handler(make_request_info(req, lowest(stream_), is_tls<Stream>), std::move(req.body()),
+                                 [reply = make_reply_fn()](http_response r) {
+                                   reply(http_reply{r.status, "", std::move(r.body), std::move(r.headers)});
+                                 });
   }
 
   void too_large() {
@@ -190,7 +185,8 @@ class http_connection final : public connection,
       if (auto s = owner.find(sid)) return s->on_poll(id, std::move(reply));
       // Sent before its client's close packet but handed over after it: answered as the
       // parked GET it was (engine.io: a noop).
-      if (owner.take_client_close(sid)) return reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
+      if (owner.take_client_close(sid))
+        return reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
       reply(error_reply(errc::unknown_sid));
     });
   }
@@ -219,27 +215,24 @@ class http_connection final : public connection,
   /// While a GET is parked, notices the client going away (engine.io: "poll connection
   /// closed prematurely") so the session does not wait for the ping timeout.
   void watch_for_close(std::uint64_t id) {
-    lowest(stream_).async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this(), id](beast::error_code ec) {
-                         if (ec || self->request_id_ != id) return;
-                         beast::error_code e;
-                         if (lowest(self->stream_).available(e) > 0 && !e) return;  // pipelined data
-                         self->request_id_ = 0;
-                         net::post(self->server_.shards[self->poll_shard_]->context(),
-                                   [&server = self->server_, j = self->poll_shard_,
-                                    sid = self->poll_sid_, id] {
-                                     if (auto s = server.shards[j]->find(sid)) {
-                                       s->on_poll_aborted(id);
-                                     }
-                                   });
-                         self->close_socket();
-                       });
+    lowest(stream_).async_wait(tcp::socket::wait_read, [self = shared_from_this(), id](beast::error_code ec) {
+      if (ec || self->request_id_ != id) return;
+      beast::error_code e;
+      if (lowest(self->stream_).available(e) > 0 && !e) return;  // pipelined data
+      self->request_id_ = 0;
+      net::post(self->server_.shards[self->poll_shard_]->context(),
+                [&server = self->server_, j = self->poll_shard_, sid = self->poll_sid_, id] {
+                  if (auto s = server.shards[j]->find(sid)) {
+                    s->on_poll_aborted(id);
+                  }
+                });
+      self->close_socket();
+    });
   }
 
   reply_fn make_reply_fn() {
     return [self = shared_from_this()](http_reply r) {
-      net::post(self->stream_.get_executor(),
-                [self, r = std::move(r)]() mutable { self->write_reply(std::move(r)); });
+      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write_reply(std::move(r)); });
     };
   }
 
@@ -261,9 +254,7 @@ class http_connection final : public connection,
     response_.keep_alive(req.keep_alive() && after == after_reply::keep_alive);
     response_.prepare_payload();
     http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_write(ec);
-                      });
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {

@@ -13,7 +13,9 @@ http_reply http_reply::json(unsigned status, std::string body) {
   return http_reply{status, "application/json", std::move(body)};
 }
 
-http_reply http_reply::empty(unsigned status) { return http_reply{status, "", ""}; }
+http_reply http_reply::empty(unsigned status) {
+  return http_reply{status, "", ""};
+}
 
 std::string http_reply::to_wire() const {
   namespace http = boost::beast::http;

@@ -24,15 +24,14 @@ std::variant<std::string, http_reply> websocket_accept(const request& req) {
   switch (ws::check_upgrade(req[http::field::sec_websocket_version], key, req.method() == http::verb::get,
                             req.version() == 11)) {
     case ws::upgrade_check::unsupported_version:
-      return http_reply{426, "text/plain; charset=UTF-8", "Unsupported WebSocket version",
-                        {{"Sec-WebSocket-Version", "13"}}};
-    case ws::upgrade_check::bad_handshake:
-      return http_reply::text(400, "Bad WebSocket handshake");
-    case ws::upgrade_check::ok:
-      break;
+      return http_reply{
+          426, "text/plain; charset=UTF-8", "Unsupported WebSocket version", {{"Sec-WebSocket-Version", "13"}}};
+    case ws::upgrade_check::bad_handshake: return http_reply::text(400, "Bad WebSocket handshake");
+    case ws::upgrade_check::ok: break;
   }
   return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n\r\n";
+         "Sec-WebSocket-Accept: " +
+         ws::accept_key(key) + "\r\n\r\n";
 }
 
 /// A WebSocket transport with our own framing (ws_frame.hpp), used unless
@@ -48,7 +47,10 @@ class lean_ws_connection final : public ws_transport,
   using std::enable_shared_from_this<lean_ws_connection<Stream>>::shared_from_this;
 
   lean_ws_connection(server_state& server, shard& home, Stream stream)
-      : server_(server), home_(home), stream_(std::move(stream)), reader_(ws::role::server, server.options.max_http_buffer_size) {}
+      : server_(server),
+        home_(home),
+        stream_(std::move(stream)),
+        reader_(ws::role::server, server.options.max_http_buffer_size) {}
   ~lean_ws_connection() override { home_.remove_connection(this); }
 
   void stop() override { close(); }
@@ -61,8 +63,8 @@ class lean_ws_connection final : public ws_transport,
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
     if (!answer_upgrade(req)) return;
-    auto s = link_.open_session(server_, home_, make_request_info(req, lowest(stream_), is_tls<Stream>),
-                                shared_from_this());
+    auto s =
+        link_.open_session(server_, home_, make_request_info(req, lowest(stream_), is_tls<Stream>), shared_from_this());
     do_read();
     server_.opened(s);
   }
@@ -122,9 +124,8 @@ class lean_ws_connection final : public ws_transport,
   void reject(const http_reply& r) {
     phase_ = phase::closed;
     control_ = r.to_wire();
-    net::async_write(stream_, net::buffer(control_), [self = shared_from_this()](beast::error_code, std::size_t) {
-      self->close_socket();
-    });
+    net::async_write(stream_, net::buffer(control_),
+                     [self = shared_from_this()](beast::error_code, std::size_t) { self->close_socket(); });
   }
 
   void do_read() {
@@ -168,8 +169,7 @@ class lean_ws_connection final : public ws_transport,
           close_frame(e.code == 1005 ? static_cast<std::uint16_t>(ws::normal) : e.code);
           notify_closed("transport close");
           return false;
-        default:
-          break;
+        default: break;
       }
       return true;
     });
@@ -241,8 +241,8 @@ class lean_ws_connection final : public ws_transport,
       const auto& p = queue_[i];
       const auto data = p.view();
       const bool text = !p.binary;
-      const auto size = ws::encode_header(header, text ? ws::opcode::text : ws::opcode::binary,
-                                          data.size() + (text ? 1 : 0));
+      const auto size =
+          ws::encode_header(header, text ? ws::opcode::text : ws::opcode::binary, data.size() + (text ? 1 : 0));
       flat_.append(reinterpret_cast<const char*>(header), size);
       if (text) flat_ += type_char(p.type);
       if (data.size() <= copy_limit) {

@@ -1,8 +1,9 @@
+#include "sockio/engine/request_info.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 #include "sockio/codec/url.hpp"
-#include "sockio/engine/request_info.hpp"
 
 namespace sockio::engine {
 
@@ -36,8 +37,7 @@ std::size_t header_fields::size() const noexcept {
 
 std::optional<std::string_view> header_fields::find(std::string_view name) const noexcept {
   for (const auto [key, value] : *this) {  // names are stored in lower case
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+    if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
           return static_cast<unsigned char>(a) == std::tolower(static_cast<unsigned char>(b));
         })) {
       return value;

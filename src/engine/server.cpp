@@ -54,8 +54,8 @@ class server::impl {
     if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
     o.threads = std::min(o.threads, 64u);  // the sid's first character names the shard
     if (o.path.empty() || o.path.back() != '/') o.path += '/';
-    const std::array<detail::clock::duration, 4> delays{o.ping_interval, o.ping_timeout,
-                                                        o.upgrade_timeout, o.close_timeout};
+    const std::array<detail::clock::duration, 4> delays{o.ping_interval, o.ping_timeout, o.upgrade_timeout,
+                                                        o.close_timeout};
     for (unsigned i = 0; i < o.threads; ++i) {
       state_.shards.push_back(std::make_unique<detail::shard>(i, delays, o.context));
     }
@@ -252,26 +252,29 @@ class server::impl {
       return;
     }
     const auto limit = state_.options.stop_timeout;
-    const auto drained = [&] {
-      return shard.connection_count() == 0 && state_.session_count.load() == 0;
-    };
+    const auto drained = [&] { return shard.connection_count() == 0 && state_.session_count.load() == 0; };
     const auto wait_drained = [&](std::chrono::milliseconds within) {
       const auto deadline = std::chrono::steady_clock::now() + within;
       while (!drained() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     };
-    run_and_wait(shard, [&] { close_shard(shard, false); }, limit);
+    run_and_wait(
+        shard, [&] { close_shard(shard, false); }, limit);
     wait_drained(limit);
     if (!drained()) {
-      run_and_wait(shard, [&] {
-        for (auto& c : shard.connections()) c->abort();
-      }, limit);
+      run_and_wait(
+          shard,
+          [&] {
+            for (auto& c : shard.connections()) c->abort();
+          },
+          limit);
       wait_drained(std::chrono::seconds(1));
     }
     shard.release_work();
     // Handlers cancelled above run before this one: once it has run, none is left.
-    run_and_wait(shard, [] {}, limit);
+    run_and_wait(
+        shard, [] {}, limit);
     finish_stop();
   }
 
@@ -283,7 +286,7 @@ class server::impl {
     stopped_cv_.notify_all();
   }
 
-  std::unique_ptr<detail::listener> listener_;  // set by listen()
+  std::unique_ptr<detail::listener> listener_;    // set by listen()
   std::optional<net::steady_timer> drain_timer_;  // watch_drain(), while stopping
   std::vector<std::thread> threads_;
   std::thread stopper_;
@@ -325,13 +328,27 @@ std::error_code server::listen(std::string_view address, std::uint16_t port) {
   return impl_->listen(address, port);
 }
 
-std::uint16_t server::port() const noexcept { return impl_->port(); }
-void server::start() { impl_->start(); }
-void server::run() { impl_->run(); }
-void server::stop() { impl_->stop(); }
-const server_options& server::options() const noexcept { return impl_->state_.options; }
-unsigned server::threads() const noexcept { return impl_->state_.options.threads; }
-bool server::running() const noexcept { return impl_->running(); }
+std::uint16_t server::port() const noexcept {
+  return impl_->port();
+}
+void server::start() {
+  impl_->start();
+}
+void server::run() {
+  impl_->run();
+}
+void server::stop() {
+  impl_->stop();
+}
+const server_options& server::options() const noexcept {
+  return impl_->state_.options;
+}
+unsigned server::threads() const noexcept {
+  return impl_->state_.options.threads;
+}
+bool server::running() const noexcept {
+  return impl_->running();
+}
 
 boost::asio::io_context& server::context(unsigned index) noexcept {
   return impl_->state_.shards[index]->context();

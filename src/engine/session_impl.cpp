@@ -20,9 +20,10 @@ std::string open_json(const server_state& server, const std::string& sid, bool p
 
 }  // namespace
 
-session_impl::session_impl(server_state& state, detail::shard& home, std::string id,
-                           request_info request)
-    : server_(state), home_(home), id_(std::move(id)),
+session_impl::session_impl(server_state& state, detail::shard& home, std::string id, request_info request)
+    : server_(state),
+      home_(home),
+      id_(std::move(id)),
       request_(std::make_shared<const request_info>(std::move(request))) {
   heartbeat_.owner = this;
   aux_.owner = this;
@@ -35,9 +36,13 @@ session_impl::~session_impl() {
   server_.session_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
-unsigned session_impl::shard() const noexcept { return home_.index(); }
+unsigned session_impl::shard() const noexcept {
+  return home_.index();
+}
 
-boost::asio::io_context& session_impl::context() noexcept { return home_.context(); }
+boost::asio::io_context& session_impl::context() noexcept {
+  return home_.context();
+}
 
 void session_impl::set_handler(std::shared_ptr<session_handler> handler) {
   handler_ = std::move(handler);
@@ -137,32 +142,28 @@ void session_impl::on_post(std::string_view body, reply_fn reply) {
   if (ec && state_ != state::closed) end("parse error");
 }
 
-void session_impl::on_payload_too_large() { end("transport error"); }
+void session_impl::on_payload_too_large() {
+  end("transport error");
+}
 
 void session_impl::on_packet(const packet& p) {
   switch (p.type) {
-    case packet_type::pong:
-      home_.schedule(heartbeat_, timer_kind::ping);
-      break;
+    case packet_type::pong: home_.schedule(heartbeat_, timer_kind::ping); break;
     case packet_type::message:
       count_in(p.data.size());
       if (handler_) handler_->on_message(*this, p.data, p.binary);
       break;
-    case packet_type::close:
-      closed_by_client();
-      break;
+    case packet_type::close: closed_by_client(); break;
     case packet_type::ping:
       // Protocol v4: only the server pings ("invalid heartbeat direction").
       end("transport error");
       break;
-    default:
-      break;  // open, upgrade and noop carry nothing here
+    default: break;  // open, upgrade and noop carry nothing here
   }
 }
 
 bool session_impl::begin_upgrade(std::shared_ptr<ws_transport> ws) {
-  if (state_ != state::open || transport_ != transport_kind::polling || candidate_ ||
-      !server_.options.allow_upgrades) {
+  if (state_ != state::open || transport_ != transport_kind::polling || candidate_ || !server_.options.allow_upgrades) {
     return false;
   }
   candidate_ = std::move(ws);
@@ -243,17 +244,10 @@ void session_impl::on_timer(timer_kind kind) {
       enqueue({packet_type::ping, nullptr, false});
       if (state_ == state::open) home_.schedule(heartbeat_, timer_kind::pong);
       break;
-    case timer_kind::pong:
-      end("ping timeout");
-      break;
-    case timer_kind::upgrade:
-      drop_candidate();
-      break;
-    case timer_kind::close:
-      end("forced close");
-      break;
-    default:
-      break;
+    case timer_kind::pong: end("ping timeout"); break;
+    case timer_kind::upgrade: drop_candidate(); break;
+    case timer_kind::close: end("forced close"); break;
+    default: break;
   }
 }
 

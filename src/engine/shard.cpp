@@ -1,15 +1,13 @@
 #include "detail/shard.hpp"
 
 #include <algorithm>
-
 #include <boost/asio/post.hpp>
 
 #include "detail/session_impl.hpp"
 
 namespace sockio::engine::detail {
 
-shard::shard(unsigned index, const std::array<clock::duration, 4>& delays,
-             boost::asio::io_context* external)
+shard::shard(unsigned index, const std::array<clock::duration, 4>& delays, boost::asio::io_context* external)
     : index_(index),
       owned_(external ? nullptr : std::make_unique<shard_context>(1)),
       context_(external ? external : owned_.get()),
@@ -17,7 +15,9 @@ shard::shard(unsigned index, const std::array<clock::duration, 4>& delays,
       timer_(*context_),
       delays_(delays) {}
 
-shard::~shard() { sessions_.clear(); }
+shard::~shard() {
+  sessions_.clear();
+}
 
 std::vector<std::shared_ptr<session_impl>> shard::session_list() const {
   std::vector<std::shared_ptr<session_impl>> out;

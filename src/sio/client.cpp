@@ -55,18 +55,11 @@ void client::on_packet(packet p) {
   auto s = it->second;
   switch (p.type) {
     case packet_type::event:
-    case packet_type::binary_event:
-      s->on_packet(std::move(p.data), p.id);
-      break;
+    case packet_type::binary_event: s->on_packet(std::move(p.data), p.id); break;
     case packet_type::ack:
-    case packet_type::binary_ack:
-      s->on_ack(*p.id, std::move(p.data));
-      break;
-    case packet_type::disconnect:
-      s->on_close("client namespace disconnect");
-      break;
-    default:
-      break;
+    case packet_type::binary_ack: s->on_ack(*p.id, std::move(p.data)); break;
+    case packet_type::disconnect: s->on_close("client namespace disconnect"); break;
+    default: break;
   }
 }
 
@@ -81,7 +74,9 @@ void client::on_connect(const std::string& nsp, json auth) {
   ns->state().add(shared_from_this(), std::move(auth));
 }
 
-void client::connect_refused(const std::string& nsp) { connecting_.erase(nsp); }
+void client::connect_refused(const std::string& nsp) {
+  connecting_.erase(nsp);
+}
 
 void client::add_socket(const std::shared_ptr<socket>& s) {
   connecting_.erase(s->nsp().name());
@@ -89,7 +84,9 @@ void client::add_socket(const std::shared_ptr<socket>& s) {
   connect_timer_.reset();  // cancels it; a connected client keeps no timer
 }
 
-void client::remove_socket(const std::string& nsp) { sockets_.erase(nsp); }
+void client::remove_socket(const std::string& nsp) {
+  sockets_.erase(nsp);
+}
 
 void client::send(const frames& f, bool volatile_) {
   if (!open_) return;

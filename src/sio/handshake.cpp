@@ -27,10 +27,18 @@ json handshake::query() const {
   return q;
 }
 
-const std::string& handshake::url() const noexcept { return request_of(*this).url; }
-const std::string& handshake::address() const noexcept { return request_of(*this).remote_address; }
-bool handshake::secure() const noexcept { return request_of(*this).secure; }
-bool handshake::xdomain() const noexcept { return header("origin").has_value(); }
+const std::string& handshake::url() const noexcept {
+  return request_of(*this).url;
+}
+const std::string& handshake::address() const noexcept {
+  return request_of(*this).remote_address;
+}
+bool handshake::secure() const noexcept {
+  return request_of(*this).secure;
+}
+bool handshake::xdomain() const noexcept {
+  return header("origin").has_value();
+}
 
 std::string handshake::time() const {
   const std::time_t t = static_cast<std::time_t>(issued / 1000);

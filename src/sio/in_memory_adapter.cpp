@@ -87,7 +87,8 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
   const auto id = *p.id;
   auto f = std::make_shared<const frames>(make_frames(p));
   const auto home = sockets_.home_shard();
-  auto collector = std::make_shared<detail::ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
+  auto collector =
+      std::make_shared<detail::ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
   sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
   sockets_.run_on_all([this, f, id, collector, options](unsigned i) {
     const auto recipients = select_local(i, options);
@@ -201,8 +202,8 @@ void in_memory_adapter::restore_session(std::string pid, std::string offset,
       sessions_.erase(it);
       return std::nullopt;
     }
-    const auto from = std::find_if(packets_.rbegin(), packets_.rend(),
-                                   [&](const stored_packet& p) { return p.offset == offset; });
+    const auto from =
+        std::find_if(packets_.rbegin(), packets_.rend(), [&](const stored_packet& p) { return p.offset == offset; });
     if (from == packets_.rend()) return std::nullopt;
     restored_session result{std::move(it->second.session), {}};
     sessions_.erase(it);

@@ -13,37 +13,57 @@ frames make_frames(const packet& p) {
   return f;
 }
 
-const std::string& local_sockets::name() const noexcept { return nsp_.name(); }
-unsigned local_sockets::shards() const noexcept { return nsp_.state().core.shards(); }
-unsigned local_sockets::home_shard() const { return nsp_.state().core.home_shard(); }
-boost::asio::io_context& local_sockets::context(unsigned shard) { return nsp_.state().core.context(shard); }
+const std::string& local_sockets::name() const noexcept {
+  return nsp_.name();
+}
+unsigned local_sockets::shards() const noexcept {
+  return nsp_.state().core.shards();
+}
+unsigned local_sockets::home_shard() const {
+  return nsp_.state().core.home_shard();
+}
+boost::asio::io_context& local_sockets::context(unsigned shard) {
+  return nsp_.state().core.context(shard);
+}
 
 void local_sockets::run_on(unsigned shard, std::function<void()> fn) {
   nsp_.state().core.run_on(shard, std::move(fn));
 }
 
-void local_sockets::run_on_all(const std::function<void(unsigned)>& fn) { nsp_.state().core.run_on_all(fn); }
+void local_sockets::run_on_all(const std::function<void(unsigned)>& fn) {
+  nsp_.state().core.run_on_all(fn);
+}
 
 const local_sockets::socket_map& local_sockets::of_shard(unsigned shard) const {
   return nsp_.state().sockets[shard];
 }
 
-void local_sockets::deliver(socket& s, const frames& f, bool volatile_) { s.client_->send(f, volatile_); }
+void local_sockets::deliver(socket& s, const frames& f, bool volatile_) {
+  s.client_->send(f, volatile_);
+}
 
 void local_sockets::expect_ack(socket& s, std::uint64_t id, ack_callback callback) {
   s.state().acks[id] = {std::move(callback), nullptr};
 }
 
-std::uint64_t local_sockets::next_ack_id() { return nsp_.state().next_ack_id++; }
+std::uint64_t local_sockets::next_ack_id() {
+  return nsp_.state().next_ack_id++;
+}
 
-bool local_sockets::add_room(socket& s, const room& r) { return s.rooms_.insert(r).second; }
-bool local_sockets::remove_room(socket& s, const room& r) { return s.rooms_.erase(r) != 0; }
+bool local_sockets::add_room(socket& s, const room& r) {
+  return s.rooms_.insert(r).second;
+}
+bool local_sockets::remove_room(socket& s, const room& r) {
+  return s.rooms_.erase(r) != 0;
+}
 
 void local_sockets::emit_room_event(room_event e, const room& r, const std::string& sid) {
   nsp_.state().emit_room_event(e, r, sid);
 }
 
-bool local_sockets::recovery_enabled() const noexcept { return nsp_.state().recovery_enabled(); }
+bool local_sockets::recovery_enabled() const noexcept {
+  return nsp_.state().recovery_enabled();
+}
 
 std::chrono::milliseconds local_sockets::max_disconnection_duration() const noexcept {
   const auto& recovery = nsp_.state().core.options.connection_state_recovery;

@@ -10,11 +10,15 @@ namespace_::namespace_(detail::server_core& core, std::string name)
 
 namespace_::~namespace_() = default;
 
-const std::string& namespace_::name() const noexcept { return state_->name; }
+const std::string& namespace_::name() const noexcept {
+  return state_->name;
+}
 void namespace_::on_connection(connection_handler handler) {
   state_->connection_handlers.push_back(std::move(handler));
 }
-void namespace_::use(middleware m) { state_->middlewares.push_back(std::move(m)); }
+void namespace_::use(middleware m) {
+  state_->middlewares.push_back(std::move(m));
+}
 void namespace_::on_room_event(room_event_handler handler) {
   state_->room_handlers.push_back(std::move(handler));
 }
@@ -36,7 +40,9 @@ std::vector<std::shared_ptr<socket>> namespace_::local_sockets() const {
   return out;
 }
 
-sio::adapter& namespace_::adapter() noexcept { return *state_->adapter; }
+sio::adapter& namespace_::adapter() noexcept {
+  return *state_->adapter;
+}
 
 void namespace_::all_rooms(std::function<void(std::set<room>)> callback) {
   state_->adapter->all_rooms(std::move(callback));

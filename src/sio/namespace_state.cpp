@@ -10,8 +10,7 @@ namespace detail {
 
 bool recoverable(std::string_view reason) noexcept {
   return reason == "transport error" || reason == "transport close" || reason == "forced close" ||
-         reason == "ping timeout" || reason == "server shutting down" ||
-         reason == "forced server close";
+         reason == "ping timeout" || reason == "server shutting down" || reason == "forced server close";
 }
 
 namespace {
@@ -44,12 +43,13 @@ void namespace_state::add(const std::shared_ptr<client>& c, json auth) {
     if (pid != auth.end() && pid->is_string() && offset != auth.end() && offset->is_string()) {
       const auto shard = c->shard();
       // The adapter may answer from elsewhere (a cluster): continue on the client's shard.
-      adapter->restore_session(pid->get<std::string>(), offset->get<std::string>(),
-                               [this, c, auth, shard](std::optional<restored_session> previous) mutable {
-                                 core.run_on(shard, [this, c, auth = std::move(auth), previous = std::move(previous)]() mutable {
-                                   create_socket(c, std::move(auth), std::move(previous));
-                                 });
-                               });
+      adapter->restore_session(
+          pid->get<std::string>(), offset->get<std::string>(),
+          [this, c, auth, shard](std::optional<restored_session> previous) mutable {
+            core.run_on(shard, [this, c, auth = std::move(auth), previous = std::move(previous)]() mutable {
+              create_socket(c, std::move(auth), std::move(previous));
+            });
+          });
       return;
     }
   }
@@ -119,7 +119,9 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
   }
 }
 
-void namespace_state::remove(socket& s) { sockets[s.shard()].erase(s.id()); }
+void namespace_state::remove(socket& s) {
+  sockets[s.shard()].erase(s.id());
+}
 
 void namespace_state::emit_room_event(room_event e, const room& r, const std::string& sid) {
   for (const auto& handler : room_handlers) handler(e, r, sid);

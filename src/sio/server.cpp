@@ -16,7 +16,9 @@ server::server(server_options options) : core_(std::make_unique<detail::server_c
   of("/");
 }
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
 namespace_& server::of(const std::string& name) {
   return core_->get_or_create(name.empty() || name.front() != '/' ? "/" + name : name);
@@ -43,9 +45,15 @@ std::error_code server::listen(std::string_view address, std::uint16_t port) {
   return core_->engine.listen(address, port);
 }
 
-std::uint16_t server::port() const noexcept { return core_->engine.port(); }
-void server::start() { core_->engine.start(); }
-void server::run() { core_->engine.run(); }
+std::uint16_t server::port() const noexcept {
+  return core_->engine.port();
+}
+void server::start() {
+  core_->engine.start();
+}
+void server::run() {
+  core_->engine.run();
+}
 
 void server::stop() {
   auto& core = *core_;
@@ -83,8 +91,14 @@ void server::stop() {
   core.engine.stop();
 }
 
-engine::server& server::engine() noexcept { return core_->engine; }
-const server_options& server::options() const noexcept { return core_->options; }
-unsigned server::threads() const noexcept { return core_->engine.threads(); }
+engine::server& server::engine() noexcept {
+  return core_->engine;
+}
+const server_options& server::options() const noexcept {
+  return core_->options;
+}
+unsigned server::threads() const noexcept {
+  return core_->engine.threads();
+}
 
 }  // namespace sockio::sio

@@ -2,12 +2,8 @@
 
 namespace sockio::sio {
 
-socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id,
-               sio::handshake hs)
-    : nsp_(&nsp),
-      client_(std::move(client)),
-      id_(std::move(id)),
-      handshake_(std::move(hs)) {}
+socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id, sio::handshake hs)
+    : nsp_(&nsp), client_(std::move(client)), id_(std::move(id)), handshake_(std::move(hs)) {}
 
 socket::~socket() = default;
 
@@ -16,23 +12,43 @@ detail::socket_state& socket::state() {
   return *state_;
 }
 
-unsigned socket::shard() const noexcept { return client_->shard(); }
-boost::asio::io_context& socket::context() noexcept { return client_->session().context(); }
-engine::session& socket::conn() noexcept { return client_->session(); }
+unsigned socket::shard() const noexcept {
+  return client_->shard();
+}
+boost::asio::io_context& socket::context() noexcept {
+  return client_->session().context();
+}
+engine::session& socket::conn() noexcept {
+  return client_->session();
+}
 std::string_view socket::transport() const noexcept {
   return engine::to_string(client_->session().transport());
 }
 
-void socket::on(const std::string& event, event_handler handler) { handlers_[event] = std::move(handler); }
-void socket::off(const std::string& event) { handlers_.erase(event); }
-void socket::on_any(any_handler handler) { state().any_handlers.push_back(std::move(handler)); }
-void socket::on_any_outgoing(any_handler handler) { state().any_outgoing_handlers.push_back(std::move(handler)); }
+void socket::on(const std::string& event, event_handler handler) {
+  handlers_[event] = std::move(handler);
+}
+void socket::off(const std::string& event) {
+  handlers_.erase(event);
+}
+void socket::on_any(any_handler handler) {
+  state().any_handlers.push_back(std::move(handler));
+}
+void socket::on_any_outgoing(any_handler handler) {
+  state().any_outgoing_handlers.push_back(std::move(handler));
+}
 void socket::on_disconnecting(disconnect_handler handler) {
   state().disconnecting_handlers.push_back(std::move(handler));
 }
-void socket::on_disconnect(disconnect_handler handler) { state().disconnect_handlers.push_back(std::move(handler)); }
-void socket::on_error(error_handler handler) { state().error_handlers.push_back(std::move(handler)); }
-void socket::use(packet_middleware middleware) { state().middlewares.push_back(std::move(middleware)); }
+void socket::on_disconnect(disconnect_handler handler) {
+  state().disconnect_handlers.push_back(std::move(handler));
+}
+void socket::on_error(error_handler handler) {
+  state().error_handlers.push_back(std::move(handler));
+}
+void socket::use(packet_middleware middleware) {
+  state().middlewares.push_back(std::move(middleware));
+}
 
 void socket::notify_outgoing(const json& data) {
   if (!state_ || state_->any_outgoing_handlers.empty()) return;
@@ -54,8 +70,7 @@ void socket::emit_args(std::string_view event, json args) {
   if (st.recovery_enabled()) {
     // As socket.io: with recovery on, it goes through the adapter like a broadcast to the
     // socket's own room, so that it gets an offset and is kept for a later recovery.
-    st.adapter->broadcast(packet::event(nsp_->name(), std::move(data)),
-                          broadcast_options{{id_}, {}, {}});
+    st.adapter->broadcast(packet::event(nsp_->name(), std::move(data)), broadcast_options{{id_}, {}, {}});
     return;
   }
   send_event(std::move(data), std::nullopt);
@@ -170,14 +185,24 @@ void socket::leave(const room& r) {
   nsp_->state().adapter->del(*this, r);
 }
 
-broadcast_operator socket::to(const room& r) const { return broadcast().to(r); }
-broadcast_operator socket::to(const std::vector<room>& rooms) const { return broadcast().to(rooms); }
-broadcast_operator socket::except(const room& r) const { return broadcast().except(r); }
+broadcast_operator socket::to(const room& r) const {
+  return broadcast().to(r);
+}
+broadcast_operator socket::to(const std::vector<room>& rooms) const {
+  return broadcast().to(rooms);
+}
+broadcast_operator socket::except(const room& r) const {
+  return broadcast().except(r);
+}
 broadcast_operator socket::broadcast() const {
   return broadcast_operator(*nsp_, broadcast_options{{}, {id_}, {}});
 }
-broadcast_operator socket::volatile_() const { return broadcast().volatile_(); }
-broadcast_operator socket::local() const { return broadcast().local(); }
+broadcast_operator socket::volatile_() const {
+  return broadcast().volatile_();
+}
+broadcast_operator socket::local() const {
+  return broadcast().local();
+}
 
 void socket::disconnect(bool close) {
   if (!connected_) return;

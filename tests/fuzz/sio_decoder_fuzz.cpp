@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto end = input.find('\x1e');
     const auto chunk = input.substr(0, end);
     std::optional<packet> out;
-    const auto ec = !chunk.empty() && chunk.front() == 'B' ? d.add_binary(chunk.substr(1), out)
-                                                           : d.add_text(chunk, out);
+    const auto ec =
+        !chunk.empty() && chunk.front() == 'B' ? d.add_binary(chunk.substr(1), out) : d.add_text(chunk, out);
     if (ec) return 0;  // the connection would be closed here
     if (out) check_round_trip(*out);
     if (end == std::string_view::npos) return 0;

@@ -57,9 +57,9 @@ TEST(EngineCors, PreflightIsAnswered) {
 TEST(EngineCors, WildcardAllowsAnyOrigin) {
   engine_harness h(with_origins({"*"}, false));
   http_client c(h.port());
-  EXPECT_EQ(c.request("GET", polling_target(), {}, {{"Origin", "https://any.example"}})
-                .header("access-control-allow-origin"),
-            "*");
+  EXPECT_EQ(
+      c.request("GET", polling_target(), {}, {{"Origin", "https://any.example"}}).header("access-control-allow-origin"),
+      "*");
 }
 
 TEST(EngineCors, DisabledByDefault) {

@@ -12,7 +12,9 @@ TEST(EnginePolling, MessagesRoundTripOverOneKeepAliveConnection) {
   engine_harness h;
   http_client c(h.port());
   const auto sid = polling_handshake(c);
-  const auto posted = c.post(polling_target(sid), "4hello\x1e" "4world €");
+  const auto posted = c.post(polling_target(sid),
+                             "4hello\x1e"
+                             "4world €");
   EXPECT_EQ(posted.status, 200u);
   EXPECT_EQ(posted.body, "ok");
   EXPECT_EQ(posted.header("content-type"), "text/html");
@@ -131,7 +133,11 @@ TEST(EnginePolling, ClientCloseAnswersAGetStillBeingHandedOverWithANoop) {
     pending = std::async(std::launch::async, [&] { return getter.get(polling_target(sid)); });
     EXPECT_TRUE(wait_cross_shard(h.server(), 1));
   };
-  EXPECT_EQ(c.post(polling_target(sid), "4hold\x1e" "1").body, "ok");
+  EXPECT_EQ(c.post(polling_target(sid),
+                   "4hold\x1e"
+                   "1")
+                .body,
+            "ok");
   EXPECT_TRUE(h.wait_for("close " + sid + " transport close"));
   ASSERT_TRUE(pending.valid());
   const auto answer = pending.get();
@@ -144,7 +150,11 @@ TEST(EnginePolling, MalformedPayloadIsParseError) {
   engine_harness h;
   http_client c(h.port());
   const auto sid = polling_handshake(c);
-  EXPECT_EQ(c.post(polling_target(sid), "4fine\x1e" "9bad").body, "ok");
+  EXPECT_EQ(c.post(polling_target(sid),
+                   "4fine\x1e"
+                   "9bad")
+                .body,
+            "ok");
   EXPECT_TRUE(h.wait_for("message " + sid + " fine"));  // what came before is kept
   EXPECT_TRUE(h.wait_for("close " + sid + " parse error"));
 }
@@ -179,8 +189,7 @@ TEST(EnginePolling, ServerCloseWaitsForNextGet) {
     s->send("last words");
     s->close();
   });
-  EXPECT_EQ(split_payload(c.get(polling_target(sid)).body),
-            (std::vector<std::string>{"4last words", "1"}));
+  EXPECT_EQ(split_payload(c.get(polling_target(sid)).body), (std::vector<std::string>{"4last words", "1"}));
   EXPECT_TRUE(h.wait_for("close " + sid + " forced close"));
 }
 

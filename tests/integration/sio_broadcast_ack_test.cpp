@@ -9,13 +9,14 @@ TEST(SioBroadcastAck, CollectsOneResponsePerRecipient) {
   srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) {
     s->join("team");
     s->on("poll", [&](json, sio::ack_fn ack) {
-      srv.io.to("team").timeout(5s).emit_with_ack("vote", json::array({"?"}), [&, ack](std::error_code ec, json responses) {
-        std::vector<std::string> sorted;
-        for (auto& r : responses) sorted.push_back(r.get<std::string>());
-        std::sort(sorted.begin(), sorted.end());
-        log.push("votes " + std::string(ec ? ec.message() : "ok") + " " + json(sorted).dump());
-        ack();
-      });
+      srv.io.to("team").timeout(5s).emit_with_ack(
+          "vote", json::array({"?"}), [&, ack](std::error_code ec, json responses) {
+            std::vector<std::string> sorted;
+            for (auto& r : responses) sorted.push_back(r.get<std::string>());
+            std::sort(sorted.begin(), sorted.end());
+            log.push("votes " + std::string(ec ? ec.message() : "ok") + " " + json(sorted).dump());
+            ack();
+          });
     });
   });
   srv.start();

@@ -77,7 +77,9 @@ TEST(SioDisconnect, PingTimeout) {
 TEST(SioDisconnect, ParseError) {
   disconnect_fixture f;
   auto c = f.client();
-  c->send_raw("4" "9nonsense");
+  c->send_raw(
+      "4"
+      "9nonsense");
   EXPECT_TRUE(f.log.wait_for("disconnect parse error connected=0"));
 }
 

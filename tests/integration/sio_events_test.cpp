@@ -110,12 +110,10 @@ TEST(SioEvents, CatchAllListenersSeeIncomingAndOutgoing) {
   event_log log;  // declared first: handlers may log while the server stops
   sio_server srv;
   srv.io.on_connection([&](const std::shared_ptr<sio::socket>& s) {
-    s->on_any([&](std::string_view event, const json& args) {
-      log.push("in " + std::string(event) + " " + args.dump());
-    });
-    s->on_any_outgoing([&](std::string_view event, const json& args) {
-      log.push("out " + std::string(event) + " " + args.dump());
-    });
+    s->on_any(
+        [&](std::string_view event, const json& args) { log.push("in " + std::string(event) + " " + args.dump()); });
+    s->on_any_outgoing(
+        [&](std::string_view event, const json& args) { log.push("out " + std::string(event) + " " + args.dump()); });
     s->on("known", [s](json, sio::ack_fn) { s->emit("reply", 1); });
   });
   srv.start();
@@ -143,13 +141,14 @@ TEST(SioEvents, ReservedEventFromClientIsParseError) {
 
 TEST(SioEvents, MalformedPacketClosesOnlyThatConnection) {
   sio_server srv;
-  srv.io.on_connection([](const std::shared_ptr<sio::socket>& s) {
-    s->on("echo", [](json args, sio::ack_fn ack) { ack(args); });
-  });
+  srv.io.on_connection(
+      [](const std::shared_ptr<sio::socket>& s) { s->on("echo", [](json args, sio::ack_fn ack) { ack(args); }); });
   srv.start();
   auto bad = connected(srv.port());
   auto good = connected(srv.port());
-  bad->send_raw("4" "2[\"unterminated");
+  bad->send_raw(
+      "4"
+      "2[\"unterminated");
   EXPECT_TRUE(bad->wait_closed());
   good->emit("echo", json::array({"fine"}), "/", 3);
   EXPECT_EQ(good->wait_ack(3)->data, json::array({"fine"}));

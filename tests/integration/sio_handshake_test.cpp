@@ -17,7 +17,7 @@ TEST(SioHandshake, ConnectAnswersWithSocketIdAndKeepsHandshake) {
   ASSERT_EQ(reply.type, sio::packet_type::connect);
   const auto sid = reply.data.at("sid").get<std::string>();
   EXPECT_EQ(sid.size(), 20u);
-  EXPECT_NE(sid, c.engine_id());  // the socket id is not the engine session id
+  EXPECT_NE(sid, c.engine_id());             // the socket id is not the engine session id
   EXPECT_FALSE(reply.data.contains("pid"));  // recovery is off
   EXPECT_TRUE(log.wait_for("connection " + sid));
   const auto hs = seen.get_future().get();
@@ -53,8 +53,8 @@ TEST(SioHandshake, SocketsOfOneConnectionShareTheEngineRequest) {
   std::lock_guard lock(m);
   ASSERT_EQ(requests.size(), 2u);
   ASSERT_TRUE(requests[0]);
-  EXPECT_EQ(requests[0], requests[1]);       // one copy for both namespaces
-  EXPECT_EQ(requests[0], engine_request);    // and it is the Engine.IO session's own
+  EXPECT_EQ(requests[0], requests[1]);     // one copy for both namespaces
+  EXPECT_EQ(requests[0], engine_request);  // and it is the Engine.IO session's own
   EXPECT_EQ(requests[0]->query("token"), "q2");
 }
 

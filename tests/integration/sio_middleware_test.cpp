@@ -50,9 +50,8 @@ TEST(SioMiddleware, RunInOrderAndMayCompleteLater) {
 
 TEST(SioMiddleware, NamespaceMiddlewaresAreSeparate) {
   sio_server srv;
-  srv.io.of("/admin").use([](const std::shared_ptr<sio::socket>&, sio::next_fn next) {
-    next(sio::connect_error{"admins only"});
-  });
+  srv.io.of("/admin").use(
+      [](const std::shared_ptr<sio::socket>&, sio::next_fn next) { next(sio::connect_error{"admins only"}); });
   srv.start();
   sio_client c(srv.port());
   EXPECT_EQ(c.connect("/").type, sio::packet_type::connect);

@@ -42,9 +42,8 @@ TEST(SioNamespaces, DynamicNamespacesByRegexAndPredicate) {
   srv.io.on_new_namespace([&](sio::namespace_& nsp) { log.push("new " + nsp.name()); });
   auto& workspaces = srv.io.of(std::regex("^/workspace-\\d+$"));
   workspaces.on_connection([&](const std::shared_ptr<sio::socket>& s) { log.push("joined " + s->nsp().name()); });
-  auto& vip = srv.io.of([](const std::string& name, const json& auth) {
-    return name == "/vip" && auth.value("pass", "") == "gold";
-  });
+  auto& vip = srv.io.of(
+      [](const std::string& name, const json& auth) { return name == "/vip" && auth.value("pass", "") == "gold"; });
   vip.on_connection([&](const std::shared_ptr<sio::socket>& s) { log.push("vip " + s->id()); });
   srv.start();
   sio_client c(srv.port());

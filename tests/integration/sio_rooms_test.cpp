@@ -18,7 +18,8 @@ struct rooms_fixture {
         ack();
       });
       s->on("io-to-rooms", [this](json args, sio::ack_fn ack) {
-        srv.io.to(args[0].get<std::vector<std::string>>()).except(args[1].get<std::vector<std::string>>())
+        srv.io.to(args[0].get<std::vector<std::string>>())
+            .except(args[1].get<std::vector<std::string>>())
             .emit("news", args[2]);
         ack();
       });

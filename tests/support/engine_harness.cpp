@@ -56,7 +56,9 @@ engine_harness::engine_harness(engine::server_options options) : server_(with_de
   server_.start();
 }
 
-engine_harness::~engine_harness() { server_.stop(); }
+engine_harness::~engine_harness() {
+  server_.stop();
+}
 
 std::shared_ptr<engine::session> engine_harness::session(const std::string& sid) {
   // The client may see the open packet before on_connection has run.

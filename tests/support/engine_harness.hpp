@@ -35,8 +35,7 @@ class engine_harness {
     return log_.wait_for(event, n, timeout);
   }
   /// Waits for the first event starting with `prefix`; returns it or "" after `timeout`.
-  std::string wait_prefix(const std::string& prefix,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::string wait_prefix(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     return log_.wait_prefix(prefix, timeout);
   }
   std::vector<std::string> events() { return log_.all(); }

@@ -30,8 +30,7 @@ class event_log {
   }
 
   /// Waits for an event starting with `prefix`; returns it, or "" after `timeout`.
-  std::string wait_prefix(const std::string& prefix,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::string wait_prefix(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::unique_lock lock(mutex_);
     std::string found;
     changed_.wait_for(lock, timeout, [&] {

@@ -4,8 +4,7 @@
 
 namespace sockio::test {
 
-sio_client::sio_client(std::uint16_t port, const std::string& query)
-    : decoder_(sio::decoder_options{100, 64}) {
+sio_client::sio_client(std::uint16_t port, const std::string& query) : decoder_(sio::decoder_options{100, 64}) {
   ws_ = std::make_unique<ws_client>(port, "/socket.io/?EIO=4&transport=websocket" + query);
   auto open = ws_->read();
   if (!open || !open->data.starts_with("0{")) throw std::runtime_error("no open packet");
@@ -50,13 +49,18 @@ void sio_client::ack(std::uint64_t id, sio::json args, const std::string& nsp) {
   send({sio::packet_type::ack, nsp, std::move(args), id});
 }
 
-void sio_client::send_raw(const std::string& text) { ws_->send_text(text); }
-void sio_client::send_binary(const std::string& bytes) { ws_->send_binary(bytes); }
+void sio_client::send_raw(const std::string& text) {
+  ws_->send_text(text);
+}
+void sio_client::send_binary(const std::string& bytes) {
+  ws_->send_binary(bytes);
+}
 
 std::optional<sio::packet> sio_client::next(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left <= std::chrono::milliseconds(0)) return std::nullopt;
     auto m = ws_->read(left);
     if (!m) return std::nullopt;
@@ -81,7 +85,8 @@ std::optional<sio::packet> sio_client::wait_until(const std::function<bool(const
                                                   std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto p = next(left);
     if (!p || match(*p)) return p;
   }
@@ -89,28 +94,36 @@ std::optional<sio::packet> sio_client::wait_until(const std::function<bool(const
 
 std::optional<sio::packet> sio_client::wait_event(const std::string& event, const std::string& nsp,
                                                   std::chrono::milliseconds timeout) {
-  return wait_until([&](const sio::packet& p) {
-    const bool is_event = p.type == sio::packet_type::event || p.type == sio::packet_type::binary_event;
-    return is_event && p.nsp == nsp && p.data[0] == event;
-  }, timeout);
+  return wait_until(
+      [&](const sio::packet& p) {
+        const bool is_event = p.type == sio::packet_type::event || p.type == sio::packet_type::binary_event;
+        return is_event && p.nsp == nsp && p.data[0] == event;
+      },
+      timeout);
 }
 
 std::optional<sio::packet> sio_client::wait_ack(std::uint64_t id, const std::string& nsp,
                                                 std::chrono::milliseconds timeout) {
-  return wait_until([&](const sio::packet& p) {
-    const bool is_ack = p.type == sio::packet_type::ack || p.type == sio::packet_type::binary_ack;
-    return is_ack && p.nsp == nsp && p.id == id;
-  }, timeout);
+  return wait_until(
+      [&](const sio::packet& p) {
+        const bool is_ack = p.type == sio::packet_type::ack || p.type == sio::packet_type::binary_ack;
+        return is_ack && p.nsp == nsp && p.id == id;
+      },
+      timeout);
 }
 
 bool sio_client::wait_disconnect(const std::string& nsp, std::chrono::milliseconds timeout) {
-  return wait_until([&](const sio::packet& p) {
-    return p.type == sio::packet_type::disconnect && p.nsp == nsp;
-  }, timeout).has_value();
+  return wait_until([&](const sio::packet& p) { return p.type == sio::packet_type::disconnect && p.nsp == nsp; },
+                    timeout)
+      .has_value();
 }
 
-bool sio_client::wait_closed(std::chrono::milliseconds timeout) { return ws_->wait_closed(timeout); }
+bool sio_client::wait_closed(std::chrono::milliseconds timeout) {
+  return ws_->wait_closed(timeout);
+}
 
-void sio_client::close() { ws_->close(); }
+void sio_client::close() {
+  ws_->close();
+}
 
 }  // namespace sockio::test

@@ -39,8 +39,7 @@ void run_for(net::io_context& ioc, tcp::socket& socket, std::chrono::millisecond
 void connect(net::io_context& ioc, beast::tcp_stream& stream, std::uint16_t port) {
   beast::error_code ec;
   stream.expires_after(5s);
-  stream.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
-                       [&](beast::error_code e) { ec = e; });
+  stream.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code e) { ec = e; });
   run(ioc);
   if (ec) throw std::runtime_error("connect: " + ec.message());
 }
@@ -79,9 +78,8 @@ http_client::http_client(std::uint16_t port) : impl_(std::make_unique<impl>()) {
 
 http_client::~http_client() = default;
 
-http_response http_client::request(std::string_view method, std::string_view target,
-                                   std::string_view body, const header_list& headers,
-                                   std::chrono::milliseconds timeout) {
+http_response http_client::request(std::string_view method, std::string_view target, std::string_view body,
+                                   const header_list& headers, std::chrono::milliseconds timeout) {
   http::request<http::string_body> req;
   req.method_string(method);
   req.target(target);
@@ -102,8 +100,7 @@ http_response http_client::request(std::string_view method, std::string_view tar
   http::response_parser<http::string_body> parser;
   parser.body_limit(64u << 20);
   impl_->stream.expires_after(timeout);
-  http::async_read(impl_->stream, impl_->buffer, parser,
-                   [&](beast::error_code e, std::size_t) { ec = e; });
+  http::async_read(impl_->stream, impl_->buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
   run(impl_->ioc);
   if (ec) throw std::runtime_error("http read: " + ec.message());
   res = parser.release();
@@ -114,8 +111,7 @@ bool http_client::wait_closed(std::chrono::milliseconds timeout) {
   beast::error_code ec;
   char byte;
   impl_->stream.expires_after(timeout);
-  impl_->stream.async_read_some(net::buffer(&byte, 1),
-                                [&](beast::error_code e, std::size_t) { ec = e; });
+  impl_->stream.async_read_some(net::buffer(&byte, 1), [&](beast::error_code e, std::size_t) { ec = e; });
   run(impl_->ioc);
   return ec && ec != beast::error::timeout;
 }
@@ -127,8 +123,7 @@ struct ws_client::impl {
   std::string extensions;
 };
 
-ws_client::ws_client(std::uint16_t port, std::string_view target, bool deflate)
-    : impl_(std::make_unique<impl>()) {
+ws_client::ws_client(std::uint16_t port, std::string_view target, bool deflate) : impl_(std::make_unique<impl>()) {
   connect(impl_->ioc, beast::get_lowest_layer(impl_->ws), port);
   beast::error_code ec;
   impl_->ws.read_message_max(64u << 20);
@@ -145,7 +140,9 @@ ws_client::ws_client(std::uint16_t port, std::string_view target, bool deflate)
   impl_->extensions = std::string(res[http::field::sec_websocket_extensions]);
 }
 
-const std::string& ws_client::extensions() const { return impl_->extensions; }
+const std::string& ws_client::extensions() const {
+  return impl_->extensions;
+}
 
 ws_client::~ws_client() = default;
 
@@ -179,8 +176,8 @@ std::optional<ws_client::message> ws_client::read(std::chrono::milliseconds time
 bool ws_client::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left <= 0ms) return false;
     beast::error_code ec;
     bool done = false;

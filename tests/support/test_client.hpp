@@ -35,15 +35,12 @@ class http_client {
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
-  http_response request(std::string_view method, std::string_view target,
-                        std::string_view body = {}, const header_list& headers = {},
-                        std::chrono::milliseconds timeout = 5s);
+  http_response request(std::string_view method, std::string_view target, std::string_view body = {},
+                        const header_list& headers = {}, std::chrono::milliseconds timeout = 5s);
   http_response get(std::string_view target, std::chrono::milliseconds timeout = 5s) {
     return request("GET", target, {}, {}, timeout);
   }
-  http_response post(std::string_view target, std::string_view body) {
-    return request("POST", target, body);
-  }
+  http_response post(std::string_view target, std::string_view body) { return request("POST", target, body); }
   /// True once the server has closed this connection (waits up to `timeout`).
   bool wait_closed(std::chrono::milliseconds timeout = 5s);
 

@@ -71,12 +71,20 @@ TEST(EnginePayload, EncodesWithRecordSeparator) {
       {packet_type::message, "hello"}, {packet_type::message, bin, true}, {packet_type::ping, ""}};
   std::string out;
   encode_payload(packets, out);
-  EXPECT_EQ(out, "4hello\x1e" "b/w==\x1e" "2");
+  EXPECT_EQ(out,
+            "4hello\x1e"
+            "b/w==\x1e"
+            "2");
 }
 
 TEST(EnginePayload, DecodesWithRecordSeparator) {
   std::vector<packet> out;
-  ASSERT_FALSE(decode_payload("4hello\x1e" "b/w==\x1e" "3\x1e" "4", out));
+  ASSERT_FALSE(
+      decode_payload("4hello\x1e"
+                     "b/w==\x1e"
+                     "3\x1e"
+                     "4",
+                     out));
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0], (packet{packet_type::message, "hello", false}));
   EXPECT_EQ(out[1], (packet{packet_type::message, std::string("\xff", 1), true}));
@@ -105,7 +113,10 @@ TEST(EnginePayload, MalformedInputsGetDefinedErrors) {
       {"data after padding", "bA=QI", errc::invalid_base64},
       {"padding too early", "b=AAA", errc::invalid_base64},
       {"nul byte type", std::string("\0abc", 4), errc::invalid_packet},
-      {"high byte type", "\xff" "abc", errc::invalid_packet},
+      {"high byte type",
+       "\xff"
+       "abc",
+       errc::invalid_packet},
   };
   for (const auto& c : cases) {
     std::vector<packet> out;

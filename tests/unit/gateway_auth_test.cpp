@@ -27,8 +27,7 @@ TEST(RoomPattern, WildcardsMatchAnyRun) {
 }
 
 std::int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 /// An HS256 token with `claims` (a JSON object).
@@ -106,8 +105,7 @@ TEST(Authenticator, IdentityFromTokenOrDefaults) {
   EXPECT_TRUE(id.publish.empty());
 
   engine::request_info bearer;
-  bearer.headers = {{"authorization", "Bearer " + sign("s3cret", {{"sub", "u7"},
-                                                                 {"acl", {{"join", {"chat:*"}}}}})}};
+  bearer.headers = {{"authorization", "Bearer " + sign("s3cret", {{"sub", "u7"}, {"acl", {{"join", {"chat:*"}}}}})}};
   sio::handshake with_token;
   with_token.request = std::make_shared<engine::request_info>(bearer);
   id = std::get<identity>(auth.identify(with_token));
@@ -135,7 +133,7 @@ TEST(Authenticator, LongNamesAreCutBetweenCharacters) {
   for (int i = 0; i < 20; ++i) name += "\xC3\xA9";  // 'é', two bytes each
   hs.auth = {{"name", "a" + name}};
   const auto id = std::get<identity>(auth.identify(hs));
-  EXPECT_EQ(id.name.size(), 31u);  // 'a' and 15 of them: a 16th would make 33
+  EXPECT_EQ(id.name.size(), 31u);               // 'a' and 15 of them: a 16th would make 33
   EXPECT_NO_THROW((void)json(id.name).dump());  // still valid UTF-8
 }
 

@@ -5,7 +5,9 @@
 namespace sockio::sio {
 namespace {
 
-std::string text_of(const packet& p) { return encode(p).text; }
+std::string text_of(const packet& p) {
+  return encode(p).text;
+}
 
 std::optional<packet> decode_text(const std::string& text, std::error_code& ec) {
   decoder d;
@@ -16,14 +18,12 @@ std::optional<packet> decode_text(const std::string& text, std::error_code& ec) 
 
 TEST(SioPacket, EncodesEveryType) {
   EXPECT_EQ(text_of({packet_type::connect, "/", json(json::value_t::discarded), std::nullopt}), "0");
-  EXPECT_EQ(text_of({packet_type::connect, "/admin", json{{"token", "x"}}, std::nullopt}),
-            R"(0/admin,{"token":"x"})");
+  EXPECT_EQ(text_of({packet_type::connect, "/admin", json{{"token", "x"}}, std::nullopt}), R"(0/admin,{"token":"x"})");
   EXPECT_EQ(text_of({packet_type::disconnect, "/admin", json(json::value_t::discarded), std::nullopt}), "1/admin,");
   EXPECT_EQ(text_of({packet_type::event, "/", json::array({"hello", 1}), std::nullopt}), R"(2["hello",1])");
   EXPECT_EQ(text_of({packet_type::event, "/admin", json::array({"hi"}), 12}), R"(2/admin,12["hi"])");
   EXPECT_EQ(text_of({packet_type::ack, "/", json::array({"ok"}), 7}), R"(37["ok"])");
-  EXPECT_EQ(text_of({packet_type::connect_error, "/", json{{"message", "no"}}, std::nullopt}),
-            R"(4{"message":"no"})");
+  EXPECT_EQ(text_of({packet_type::connect_error, "/", json{{"message", "no"}}, std::nullopt}), R"(4{"message":"no"})");
 }
 
 TEST(SioPacket, NamedFactoriesGiveTheSameWire) {

@@ -70,7 +70,8 @@ TEST(WsFrame, MaskedMessagesOfEverySizeInAnyChunking) {
     collected out;
     const std::string big(70000, 'x');
     const std::string medium(300, 'y');
-    ASSERT_TRUE(feed(r, client_frame(0x81, "4hello") + client_frame(0x82, medium) + client_frame(0x81, big), out, chunk));
+    ASSERT_TRUE(
+        feed(r, client_frame(0x81, "4hello") + client_frame(0x82, medium) + client_frame(0x81, big), out, chunk));
     ASSERT_EQ(out.events.size(), 3u);
     EXPECT_EQ(out.events[0], std::make_pair(opcode::text, std::string("4hello")));
     EXPECT_EQ(out.events[1], std::make_pair(opcode::binary, medium));
@@ -82,8 +83,9 @@ TEST(WsFrame, MaskedMessagesOfEverySizeInAnyChunking) {
 TEST(WsFrame, FragmentsWithControlFramesBetween) {
   frame_reader r(role::server, 1024);
   collected out;
-  ASSERT_TRUE(feed(r, client_frame(0x01, "4he") + client_frame(0x89, "p") + client_frame(0x00, "ll") +
-                          client_frame(0x80, "o"), out));
+  ASSERT_TRUE(
+      feed(r, client_frame(0x01, "4he") + client_frame(0x89, "p") + client_frame(0x00, "ll") + client_frame(0x80, "o"),
+           out));
   ASSERT_EQ(out.events.size(), 2u);
   EXPECT_EQ(out.events[0], std::make_pair(opcode::ping, std::string("p")));
   EXPECT_EQ(out.events[1], std::make_pair(opcode::text, std::string("4hello")));
@@ -105,16 +107,16 @@ TEST(WsFrame, ProtocolErrorsAreReportedWithTheirCloseCode) {
     collected out;
     return feed(r, bytes, out) ? std::uint16_t{0} : r.error();
   };
-  EXPECT_EQ(error_of(client_frame(0x81, "4x", false)), protocol_error);             // unmasked
-  EXPECT_EQ(error_of(client_frame(0xC1, "4x")), protocol_error);                    // RSV1 without deflate
-  EXPECT_EQ(error_of(client_frame(0x83, "4x")), protocol_error);                    // reserved opcode
-  EXPECT_EQ(error_of(client_frame(0x09, "p")), protocol_error);                     // fragmented ping
-  EXPECT_EQ(error_of(client_frame(0x89, std::string(126, 'p'))), protocol_error);   // long ping
-  EXPECT_EQ(error_of(client_frame(0x80, "x")), protocol_error);                     // continuation first
+  EXPECT_EQ(error_of(client_frame(0x81, "4x", false)), protocol_error);                    // unmasked
+  EXPECT_EQ(error_of(client_frame(0xC1, "4x")), protocol_error);                           // RSV1 without deflate
+  EXPECT_EQ(error_of(client_frame(0x83, "4x")), protocol_error);                           // reserved opcode
+  EXPECT_EQ(error_of(client_frame(0x09, "p")), protocol_error);                            // fragmented ping
+  EXPECT_EQ(error_of(client_frame(0x89, std::string(126, 'p'))), protocol_error);          // long ping
+  EXPECT_EQ(error_of(client_frame(0x80, "x")), protocol_error);                            // continuation first
   EXPECT_EQ(error_of(client_frame(0x01, "a") + client_frame(0x81, "b")), protocol_error);  // new message inside one
-  EXPECT_EQ(error_of(client_frame(0x88, "x")), protocol_error);                     // 1-byte close payload
-  EXPECT_EQ(error_of(client_frame(0x88, std::string("\x03\xed", 2))), protocol_error);  // close code 1005 sent
-  EXPECT_EQ(error_of(client_frame(0x81, "\xff")), invalid_payload);                 // not UTF-8
+  EXPECT_EQ(error_of(client_frame(0x88, "x")), protocol_error);                            // 1-byte close payload
+  EXPECT_EQ(error_of(client_frame(0x88, std::string("\x03\xed", 2))), protocol_error);     // close code 1005 sent
+  EXPECT_EQ(error_of(client_frame(0x81, "\xff")), invalid_payload);                        // not UTF-8
   EXPECT_EQ(error_of(client_frame(0x81, std::string(2000, 'x'))), message_too_big);
   EXPECT_EQ(error_of(client_frame(0x01, std::string(600, 'x')) + client_frame(0x80, std::string(600, 'x'))),
             message_too_big);
@@ -123,11 +125,11 @@ TEST(WsFrame, ProtocolErrorsAreReportedWithTheirCloseCode) {
 TEST(WsFrame, Utf8Validation) {
   EXPECT_TRUE(valid_utf8("plain ascii"));
   EXPECT_TRUE(valid_utf8("\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80"));  // é 中 😀
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(valid_utf8("\xe4\xb8"));          // truncated
-  EXPECT_FALSE(valid_utf8("\x80"));              // lone continuation
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));                             // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));                         // surrogate
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));                     // past U+10FFFF
+  EXPECT_FALSE(valid_utf8("\xe4\xb8"));                             // truncated
+  EXPECT_FALSE(valid_utf8("\x80"));                                 // lone continuation
 }
 
 TEST(WsFrame, ClientFramesAreMaskedAndReadByAServer) {

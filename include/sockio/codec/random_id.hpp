@@ -8,8 +8,7 @@
 namespace sockio::codec {
 
 /// The 64 URL-safe characters ids are made of; a character's index is its value.
-inline constexpr std::string_view id_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+inline constexpr std::string_view id_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Length of every id sockio makes (socket.io's socket ids are 20 characters too, and
 /// Node's sharded Redis adapter tells socket-id rooms by that length).

@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
-#include <system_error>
 
 #include "sockio/engine/http_handler.hpp"
 #include "sockio/engine/request_info.hpp"

@@ -78,9 +78,7 @@ class session {
   virtual void close() = 0;
 
   /// Copies `data` into a buffer of its own and queues it.
-  void send(std::string_view data, bool binary = false) {
-    send(std::make_shared<const std::string>(data), binary);
-  }
+  void send(std::string_view data, bool binary = false) { send(std::make_shared<const std::string>(data), binary); }
 };
 
 }  // namespace sockio::engine

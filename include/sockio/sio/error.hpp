@@ -8,12 +8,14 @@ namespace sockio::sio {
 /// Errors reported to ack callbacks and operations.
 enum class errc {
   ok = 0,
-  timeout,         ///< no acknowledgement before the timeout ("operation has timed out")
-  disconnected,    ///< the socket disconnected before acknowledging
+  timeout,       ///< no acknowledgement before the timeout ("operation has timed out")
+  disconnected,  ///< the socket disconnected before acknowledging
 };
 
 const std::error_category& error_category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
 
 }  // namespace sockio::sio
 

@@ -5,9 +5,9 @@
 
 #include "sockio/adapter/adapter.hpp"
 #include "sockio/adapter/in_memory_adapter.hpp"
+#include "sockio/codec/sio/packet.hpp"
 #include "sockio/engine/server.hpp"
 #include "sockio/sio/namespace.hpp"
-#include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
 

@@ -19,6 +19,8 @@ using room = std::string;
 /// True when `name` has the form of a socket id (every socket is in the room of its own
 /// id): an application that lets clients pick room names refuses these, or one client
 /// could read another's private messages.
-inline bool is_socket_id(std::string_view name) noexcept { return codec::is_random_id(name); }
+inline bool is_socket_id(std::string_view name) noexcept {
+  return codec::is_random_id(name);
+}
 
 }  // namespace sockio::sio

@@ -2,14 +2,14 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "polling_transport.hpp"
 #include "server_state.hpp"
 #include "shard.hpp"
-#include "polling_transport.hpp"
 #include "transport.hpp"
 
 namespace sockio::engine::detail {

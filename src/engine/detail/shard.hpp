@@ -25,8 +25,8 @@ class session_impl;
 /// server can destroy every shard's pending handlers while all shards still exist.
 class shard_context : public boost::asio::io_context {
  public:
-  using boost::asio::io_context::io_context;
   using boost::asio::execution_context::shutdown;
+  using boost::asio::io_context::io_context;
 };
 
 /// A network connection that the server can ask to wind down when it stops.
@@ -67,8 +67,7 @@ class shard {
  public:
   /// With `external`, the shard runs on that io_context (which the application runs)
   /// instead of one of its own.
-  shard(unsigned index, const std::array<clock::duration, 4>& delays,
-        boost::asio::io_context* external = nullptr);
+  shard(unsigned index, const std::array<clock::duration, 4>& delays, boost::asio::io_context* external = nullptr);
   ~shard();
 
   unsigned index() const noexcept { return index_; }
@@ -84,9 +83,7 @@ class shard {
   void cancel(session_timer& t) noexcept;
 
   /// Sessions by id; a key refers to its session's own `id()` (no copy of the id).
-  std::unordered_map<std::string_view, std::shared_ptr<session_impl>>& sessions() noexcept {
-    return sessions_;
-  }
+  std::unordered_map<std::string_view, std::shared_ptr<session_impl>>& sessions() noexcept { return sessions_; }
   /// A copy of the sessions, for loops whose calls end sessions (which leave the map).
   std::vector<std::shared_ptr<session_impl>> session_list() const;
   std::shared_ptr<session_impl> find(const std::string& sid) const;

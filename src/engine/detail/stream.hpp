@@ -18,7 +18,11 @@ template <class Stream>
 constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
 /// The TCP socket under a stream.
-inline tcp::socket& lowest(tcp::socket& s) { return s; }
-inline tcp::socket& lowest(tls_stream& s) { return s.next_layer(); }
+inline tcp::socket& lowest(tcp::socket& s) {
+  return s;
+}
+inline tcp::socket& lowest(tls_stream& s) {
+  return s.next_layer();
+}
 
 }  // namespace sockio::engine::detail

@@ -52,7 +52,7 @@ class client final : public engine::session_handler, public std::enable_shared_f
   std::shared_ptr<engine::session> session_;
   sio::decoder decoder_;
   std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;
-  std::set<std::string> connecting_;  // namespaces whose CONNECT is being handled
+  std::set<std::string> connecting_;                          // namespaces whose CONNECT is being handled
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;  // until the first namespace joins
   bool open_ = true;
 };

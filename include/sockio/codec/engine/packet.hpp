@@ -41,7 +41,9 @@ struct packet_view {
 inline constexpr char record_separator = '\x1e';
 
 /// The wire character of a packet type ('0'..'6').
-constexpr char type_char(packet_type t) noexcept { return static_cast<char>('0' + static_cast<int>(t)); }
+constexpr char type_char(packet_type t) noexcept {
+  return static_cast<char>('0' + static_cast<int>(t));
+}
 
 /// Appends the text form of `p` to `out`: type digit then data, or for binary data
 /// `b` followed by base64 (the form used by HTTP long-polling).

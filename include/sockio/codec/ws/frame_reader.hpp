@@ -14,9 +14,9 @@ namespace sockio::ws {
 
 /// What the reader found: a data message, or a control frame.
 struct event {
-  opcode op;              ///< text, binary, close, ping or pong
-  std::string_view data;  ///< payload (for close: after the 2-byte code)
-  std::uint16_t code = 0; ///< close code (1005 when the close frame has none)
+  opcode op;               ///< text, binary, close, ping or pong
+  std::string_view data;   ///< payload (for close: after the 2-byte code)
+  std::uint16_t code = 0;  ///< close code (1005 when the close frame has none)
 };
 
 /// Turns the bytes a peer sends into messages and control frames: a `role::server`
@@ -80,16 +80,15 @@ bool frame_reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bo
   const std::string_view data(payload, length);
   switch (f.op) {
     case opcode::ping:
-    case opcode::pong:
-      stop = !on_event(event{f.op, data});
-      return true;
+    case opcode::pong: stop = !on_event(event{f.op, data}); return true;
     case opcode::close: {
       if (length == 1) return error_ = protocol_error, false;
       std::uint16_t code = 1005;
       if (length >= 2) {
-        code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(data[0]) << 8) | static_cast<std::uint8_t>(data[1]));
-        const bool valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-                           (code >= 3000 && code <= 4999);
+        code =
+            static_cast<std::uint16_t>((static_cast<std::uint8_t>(data[0]) << 8) | static_cast<std::uint8_t>(data[1]));
+        const bool valid =
+            (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
         if (!valid || !valid_utf8(data.substr(2))) return error_ = protocol_error, false;
       }
       stop = !on_event(event{opcode::close, length >= 2 ? data.substr(2) : std::string_view(), code});
