@@ -104,24 +104,19 @@ void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& op
 
 void in_memory_adapter::fetch_sockets(const broadcast_options& options,
                                       std::function<void(std::vector<remote_socket>)> callback) {
-  const auto home = sockets_.home_shard();
-  struct gather {
-    std::vector<remote_socket> sockets;
-    unsigned reported = 0;
-    std::function<void(std::vector<remote_socket>)> callback;
-  };
-  auto g = std::make_shared<gather>();
-  g->callback = std::move(callback);
-  sockets_.run_on_all([this, g, home, options](unsigned i) {
-    std::vector<remote_socket> found;
-    for (const auto& s : select_local(i, options)) {
-      found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, i});
-    }
-    boost::asio::post(sockets_.context(home), [g, found = std::move(found), shards = sockets_.shards()]() mutable {
-      for (auto& s : found) g->sockets.push_back(std::move(s));
-      if (++g->reported == shards) g->callback(std::move(g->sockets));
-    });
-  });
+  sockets_.gather<std::vector<remote_socket>>(
+      [this, options](unsigned shard) {
+        std::vector<remote_socket> found;
+        for (const auto& s : select_local(shard, options)) {
+          found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, shard});
+        }
+        return found;
+      },
+      [callback = std::move(callback)](std::vector<std::vector<remote_socket>> per_shard) {
+        std::vector<remote_socket> all;
+        for (auto& found : per_shard) std::move(found.begin(), found.end(), std::back_inserter(all));
+        callback(std::move(all));
+      });
 }
 
 void in_memory_adapter::for_each_selected(const broadcast_options& options, std::function<void(socket&)> fn) {
@@ -150,22 +145,17 @@ void in_memory_adapter::server_side_emit(json, ack_callback ack) {
 }
 
 void in_memory_adapter::all_rooms(std::function<void(std::set<room>)> callback) {
-  struct gather {
-    std::set<room> rooms;
-    unsigned reported = 0;
-    std::function<void(std::set<room>)> callback;
-  };
-  auto g = std::make_shared<gather>();
-  g->callback = std::move(callback);
-  const auto home = sockets_.home_shard();
-  sockets_.run_on_all([this, g, home](unsigned i) {
-    std::set<room> found;
-    for (const auto& [r, members] : rooms_[i]) found.insert(r);
-    boost::asio::post(sockets_.context(home), [g, found = std::move(found), shards = sockets_.shards()]() mutable {
-      g->rooms.merge(found);
-      if (++g->reported == shards) g->callback(std::move(g->rooms));
-    });
-  });
+  sockets_.gather<std::set<room>>(
+      [this](unsigned shard) {
+        std::set<room> found;
+        for (const auto& [r, members] : rooms_[shard]) found.insert(r);
+        return found;
+      },
+      [callback = std::move(callback)](std::vector<std::set<room>> per_shard) {
+        std::set<room> all;
+        for (auto& found : per_shard) all.merge(found);
+        callback(std::move(all));
+      });
 }
 
 void in_memory_adapter::server_count(std::function<void(std::size_t)> callback) {

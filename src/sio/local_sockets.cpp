@@ -1,5 +1,7 @@
 #include "sockio/adapter/local_sockets.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include "detail/core.hpp"
 
 namespace sockio::sio {
@@ -28,6 +30,10 @@ boost::asio::io_context& local_sockets::context(unsigned shard) {
 
 void local_sockets::run_on(unsigned shard, std::function<void()> fn) {
   nsp_.state().core.run_on(shard, std::move(fn));
+}
+
+void local_sockets::post(unsigned shard, std::function<void()> fn) {
+  boost::asio::post(context(shard), std::move(fn));
 }
 
 void local_sockets::run_on_all(const std::function<void(unsigned)>& fn) {

@@ -66,6 +66,15 @@ class local_sockets {
   void run_on(unsigned shard, std::function<void()> fn);
   /// Runs `fn(shard)` on every shard: at once on the caller's, posted to the others.
   void run_on_all(const std::function<void(unsigned)>& fn);
+  /// Queues `fn` on `shard`, even from that shard: it runs after the caller returns (for
+  /// results that must come asynchronously, as socket.io's promises do).
+  void post(unsigned shard, std::function<void()> fn);
+
+  /// Runs `collect(shard)` on every shard, then `done` on the caller's shard (shard 0 from
+  /// outside, always after the caller returns) with the shards' results, in no particular
+  /// order.
+  template <class T>
+  void gather(std::function<T(unsigned)> collect, std::function<void(std::vector<T>)> done);
 
   /// The connected sockets of `shard` (call on that shard).
   const socket_map& of_shard(unsigned shard) const;
@@ -94,5 +103,23 @@ class local_sockets {
  private:
   namespace_& nsp_;
 };
+
+template <class T>
+void local_sockets::gather(std::function<T(unsigned)> collect, std::function<void(std::vector<T>)> done) {
+  struct state {
+    std::vector<T> results;
+    std::function<void(std::vector<T>)> done;
+  };
+  auto st = std::make_shared<state>();
+  st->done = std::move(done);
+  const auto home = home_shard();
+  const auto total = shards();
+  run_on_all([this, st, home, total, collect = std::move(collect)](unsigned shard) {
+    post(home, [st, total, result = collect(shard)]() mutable {
+      st->results.push_back(std::move(result));
+      if (st->results.size() == total) st->done(std::move(st->results));
+    });
+  });
+}
 
 }  // namespace sockio::sio
