@@ -110,9 +110,7 @@ class beast_ws_connection final : public ws_transport,
     closed_ = true;
     net::async_write(ws_.next_layer(), net::buffer(error_response_),
                      [self = shared_from_this()](beast::error_code, std::size_t) {
-                       beast::error_code ignored;
-                       lowest(self->ws_.next_layer()).shutdown(tcp::socket::shutdown_both, ignored);
-                       lowest(self->ws_.next_layer()).close(ignored);
+                       shut_and_close(lowest(self->ws_.next_layer()));
                      });
   }
 

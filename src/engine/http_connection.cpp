@@ -300,10 +300,8 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   /// Closes the socket now.
   void close_socket() {
-    beast::error_code ignored;
     deadline_.cancel();
-    lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
-    lowest(stream_).close(ignored);
+    shut_and_close(lowest(stream_));
   }
 
   server_state& server_;

@@ -314,9 +314,7 @@ class lean_ws_connection final : public ws_transport,
     queue_.clear();
     queued_bytes_ = 0;
     if (linger_) linger_->cancel();
-    beast::error_code ignored;
-    lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
-    lowest(stream_).close(ignored);
+    shut_and_close(lowest(stream_));
   }
 
   server_state& server_;

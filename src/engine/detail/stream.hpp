@@ -25,4 +25,11 @@ inline tcp::socket& lowest(tls_stream& s) {
   return s.next_layer();
 }
 
+/// Shuts both directions of `socket` and closes it, ignoring errors (the peer may be gone).
+inline void shut_and_close(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 }  // namespace sockio::engine::detail
