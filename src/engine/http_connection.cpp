@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "detail/detached_stream.hpp"
+#include "detail/polling_transport.hpp"
 #include "detail/request_check.hpp"
 #include "detail/session_impl.hpp"
 #include "detail/websocket_start.hpp"
@@ -156,16 +157,13 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   /// A polling handshake: a new session on this shard, its open packet as the answer.
   void open_session() {
-    auto sid = server_.make_sid(home_.index());
-    auto s = std::make_shared<session_impl>(server_, home_, sid,
-                                            make_request_info(parser_->get(), lowest(stream_), is_tls<Stream>));
-    home_.sessions().emplace(s->id(), s);
+    auto s = session_impl::open_new(server_, home_, make_request_info(parser_->get(), lowest(stream_), is_tls<Stream>),
+                                    nullptr);
     if (const auto& cookie = server_.options.cookie) {
-      set_cookie_ = cookie->name + "=" + sid + "; Path=" + cookie->path;
+      set_cookie_ = cookie->name + "=" + s->id() + "; Path=" + cookie->path;
       if (cookie->http_only) set_cookie_ += "; HttpOnly";
       if (!cookie->same_site.empty()) set_cookie_ += "; SameSite=" + cookie->same_site;
     }
-    s->open(nullptr);
     s->on_poll(server_.next_request_id++, make_reply_fn());
     server_.opened(s);
   }
@@ -177,33 +175,33 @@ class http_connection final : public connection, public std::enable_shared_from_
     poll_shard_ = server_.shard_of(sid);  // checked by check_request()
     poll_sid_ = sid;
     watch_for_close(id);
-    const int j = server_.shard_of(sid);
-    const bool handed_over = static_cast<unsigned>(j) != home_.index();
-    if (handed_over) server_.shards[j]->poll_handover_begin(sid);
-    on_session_shard(std::move(sid), [id, handed_over](shard& owner, const std::string& sid, reply_fn reply) {
-      if (handed_over) owner.poll_handover_end(sid);
-      if (auto s = owner.find(sid)) return s->on_poll(id, std::move(reply));
-      // Sent before its client's close packet but handed over after it: answered as the
-      // parked GET it was (engine.io: a noop).
-      if (owner.take_client_close(sid))
-        return reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
-      reply(error_reply(errc::unknown_sid));
-    });
+    const bool handed_over = static_cast<unsigned>(poll_shard_) != home_.index();
+    if (handed_over) server_.shards[poll_shard_]->poll_handover_begin(sid);
+    on_session_shard(poll_shard_, std::move(sid),
+                     [id, handed_over](shard& owner, const std::string& sid, reply_fn reply) {
+                       if (handed_over) owner.poll_handover_end(sid);
+                       if (auto s = owner.find(sid)) return s->on_poll(id, std::move(reply));
+                       // Sent before its client's close packet but handed over after it: answered as the
+                       // parked GET it was (engine.io: a noop).
+                       if (owner.take_client_close(sid))
+                         return reply(polling_transport::single_packet(packet_type::noop));
+                       reply(error_reply(errc::unknown_sid));
+                     });
   }
 
   /// A polling POST: its packets go to the session.
   void dispatch_post(std::string sid, std::string body) {
-    on_session_shard(std::move(sid), [body = std::move(body)](shard& owner, const std::string& sid, reply_fn reply) {
+    const int j = server_.shard_of(sid);  // checked by check_request()
+    on_session_shard(j, std::move(sid), [body = std::move(body)](shard& owner, const std::string& sid, reply_fn reply) {
       if (auto s = owner.find(sid)) return s->on_post(body, std::move(reply));
       reply(error_reply(errc::unknown_sid));
     });
   }
 
-  /// Runs `task(owner, sid, reply)` on the shard of session `sid`: at once when it is this
-  /// one, else posted there.
+  /// Runs `task(owner, sid, reply)` on shard `j`, the one of session `sid`: at once when it
+  /// is this one, else posted there.
   template <class Task>
-  void on_session_shard(std::string sid, Task task) {
-    const int j = server_.shard_of(sid);  // checked by check_request()
+  void on_session_shard(int j, std::string sid, Task task) {
     auto run = [&server = server_, j, sid = std::move(sid), task = std::move(task), reply = make_reply_fn()]() mutable {
       task(*server.shards[j], sid, std::move(reply));
     };

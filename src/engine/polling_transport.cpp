@@ -32,7 +32,7 @@ bool polling_transport::flush() {
 }
 
 void polling_transport::release(packet_type type) {
-  if (poll_) take_reply()(http_reply::text(200, std::string(1, type_char(type))));
+  if (poll_) take_reply()(single_packet(type));
 }
 
 bool polling_transport::abort(std::uint64_t id) {

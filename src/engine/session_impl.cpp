@@ -58,6 +58,14 @@ bool session_impl::writable() const noexcept {
   return polling_.parked() && polling_.empty();
 }
 
+std::shared_ptr<session_impl> session_impl::open_new(server_state& server, detail::shard& home, request_info request,
+                                                     std::shared_ptr<ws_transport> ws) {
+  auto s = std::make_shared<session_impl>(server, home, server.make_sid(home.index()), std::move(request));
+  home.sessions().emplace(s->id(), s);
+  s->open(std::move(ws));
+  return s;
+}
+
 void session_impl::open(std::shared_ptr<ws_transport> ws) {
   if (ws) {
     transport_ = transport_kind::websocket;
@@ -114,7 +122,7 @@ void session_impl::on_poll(std::uint64_t request_id, reply_fn reply) {
   }
   if (candidate_ && probed_) {
     // The client is pausing polling to upgrade: release it at once.
-    reply(http_reply::text(200, std::string(1, type_char(packet_type::noop))));
+    reply(polling_transport::single_packet(packet_type::noop));
     return;
   }
   polling_.park(request_id, std::move(reply));

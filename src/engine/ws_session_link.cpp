@@ -8,11 +8,8 @@ namespace sockio::engine::detail {
 
 std::shared_ptr<session_impl> ws_session_link::open_session(server_state& server, shard& home, request_info info,
                                                             std::shared_ptr<ws_transport> ws) {
-  auto s = std::make_shared<session_impl>(server, home, server.make_sid(home.index()), std::move(info));
-  home.sessions().emplace(s->id(), s);
-  s->open(std::move(ws));
-  session_ = s;
-  return s;
+  session_ = session_impl::open_new(server, home, std::move(info), std::move(ws));
+  return session_;
 }
 
 std::variant<std::shared_ptr<session_impl>, errc> ws_session_link::find_session(shard& home, const std::string& sid) {

@@ -38,6 +38,9 @@ class polling_transport {
   /// Drops everything queued (the parked GET, if any, stays for `release`).
   void clear();
 
+  /// A GET's answer holding one packet of `type` and no data ("6", "1").
+  static http_reply single_packet(packet_type type) { return http_reply::text(200, std::string(1, type_char(type))); }
+
   /// engine.io's answer to an accepted POST: "ok" as text/html (a text/plain answer makes
   /// some user agents offer a download, engine.io's GH-43).
   static http_reply post_accepted() { return http_reply{200, "text/html", "ok"}; }

@@ -34,9 +34,11 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   bool writable() const noexcept override;
   void close() override;
 
-  /// Queues the open packet and starts the heartbeat; `ws` is set for a session opened
-  /// directly over WebSocket.
-  void open(std::shared_ptr<ws_transport> ws);
+  /// A new session on `home` with a fresh sid, findable there, its open packet queued and
+  /// its heartbeat started; `ws` is set for a session opened directly over WebSocket
+  /// (else it polls). The caller runs the server's connection handlers.
+  static std::shared_ptr<session_impl> open_new(server_state& server, detail::shard& home, request_info request,
+                                                std::shared_ptr<ws_transport> ws);
 
   // Long-polling requests, on this session's shard.
   void on_poll(std::uint64_t request_id, reply_fn reply);
@@ -59,6 +61,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
  private:
   enum class state { open, closing, closed };
 
+  void open(std::shared_ptr<ws_transport> ws);
   void enqueue(outgoing packet);
   void flush_polling();
   void on_packet(const packet& p);
