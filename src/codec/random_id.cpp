@@ -2,18 +2,21 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
-#include <vector>
 
 namespace sockio::codec {
 
 std::string random_id(std::size_t length) {
-  std::vector<unsigned char> random(length);
-  if (length > 0 && RAND_bytes(random.data(), static_cast<int>(length)) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
+  // Random bytes in stack-sized chunks: ids are made per connection, with no allocation
+  // beyond the id itself.
   std::string id(length, '\0');
-  for (std::size_t i = 0; i < length; ++i) id[i] = id_alphabet[random[i] & 63];
+  unsigned char random[32];
+  for (std::size_t done = 0; done < length; done += sizeof random) {
+    const auto n = std::min(sizeof random, length - done);
+    if (RAND_bytes(random, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+    for (std::size_t i = 0; i < n; ++i) id[done + i] = id_alphabet[random[i] & 63];
+  }
   return id;
 }
 

@@ -50,6 +50,9 @@ TEST(CodecRandomId, IdsAreRandomAndRecognised) {
   }
   EXPECT_EQ(seen.size(), 100u);
   EXPECT_EQ(codec::random_id(8).size(), 8u);
+  const auto longer = codec::random_id(70);  // more than one chunk of random bytes
+  EXPECT_EQ(longer.size(), 70u);
+  EXPECT_EQ(longer.find_first_not_of(codec::id_alphabet), std::string::npos);
   EXPECT_FALSE(codec::is_random_id("short"));
   EXPECT_FALSE(codec::is_random_id("abcdefghijklmnopqrs!"));  // 20 characters, one outside the alphabet
 }
