@@ -296,7 +296,7 @@ void gateway::on_join(sio::socket& s, socket_context& context, const json& args,
   ack.reply(json{{"ok", true}, {"room", *room}});
 }
 
-void gateway::on_leave(sio::socket& s, socket_context& context, const json& args, const sio::ack_fn& ack) {
+void gateway::on_leave(sio::socket& s, socket_context& /*context*/, const json& args, const sio::ack_fn& ack) {
   auto room = room_arg(args);
   if (!room) return ack.reply(error_reply("invalid room"));
   if (*room == s.id() || !s.rooms().contains(*room)) return ack.reply(error_reply("not in room " + *room));
