@@ -14,6 +14,8 @@
 #include <sstream>
 #include <variant>
 
+#include "sockio/redis/url.hpp"
+
 namespace sockio::gateway {
 namespace {
 
@@ -85,6 +87,13 @@ std::vector<key_def> keys_of(config& c) {
        int_target{&c.limits_max_rooms_per_socket, 1, 1'000'000}},
       {"limits", "http_timeout_ms", "time to send an HTTP request's header and body",
        int_target{&c.limits_http_timeout_ms, 1, max_ms}},
+      {"cluster", "adapter", "none (one node) or redis (@socket.io/redis-adapter's protocol)", &c.cluster_adapter},
+      {"cluster", "redis_url", "redis://[user:password@]host[:port][/db], rediss://… or unix:///path",
+       &c.cluster_redis_url},
+      {"cluster", "redis_ca_file", "PEM CA file for rediss://; empty: the system's", &c.cluster_redis_ca_file},
+      {"cluster", "key_prefix", "prefix of the Redis channels (the adapters' key option)", &c.cluster_key_prefix},
+      {"cluster", "requests_timeout_ms", "how long cluster requests wait for the other nodes",
+       int_target{&c.cluster_requests_timeout_ms, 1, max_ms}},
       {"metrics", "enabled", "serve Prometheus metrics", &c.metrics_enabled},
       {"metrics", "path", "metrics path", &c.metrics_path},
       {"api", "key", "bearer key of the HTTP API under /api/; empty: API off", &c.api_key},
@@ -221,6 +230,20 @@ std::string validate(const config& c) {
   }
   if (!c.client_bundle.empty() && !readable_file(c.client_bundle)) {
     return at("server.client_bundle") + "no such file: " + c.client_bundle;
+  }
+  if (c.cluster_adapter != "none" && c.cluster_adapter != "redis") {
+    return at("cluster.adapter") + "must be none or redis";
+  }
+  if (c.cluster_adapter == "redis") {
+    try {
+      redis::parse_url(c.cluster_redis_url);
+    } catch (const std::invalid_argument& e) {
+      return at("cluster.redis_url") + e.what();
+    }
+    if (!c.cluster_redis_ca_file.empty() && !readable_file(c.cluster_redis_ca_file)) {
+      return at("cluster.redis_ca_file") + "no such file: " + c.cluster_redis_ca_file;
+    }
+    if (c.cluster_key_prefix.empty()) return at("cluster.key_prefix") + "must not be empty";
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return at(c.tls_cert.empty() ? "tls.key" : "tls.cert") + "tls.cert and tls.key must be set together";

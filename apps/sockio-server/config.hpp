@@ -59,6 +59,13 @@ struct config {
   std::int64_t limits_max_rooms_per_socket = 100;
   std::int64_t limits_http_timeout_ms = 10000;
 
+  // [cluster]
+  std::string cluster_adapter = "none";  ///< none (one node, in memory) or redis
+  std::string cluster_redis_url = "redis://127.0.0.1:6379";
+  std::string cluster_redis_ca_file;  ///< rediss://: CA file; empty: the system's
+  std::string cluster_key_prefix = "socket.io";
+  std::int64_t cluster_requests_timeout_ms = 5000;
+
   // [metrics]
   bool metrics_enabled = true;
   std::string metrics_path = "/metrics";

@@ -87,6 +87,17 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
                                        engine::http_responder respond) {
     handle_http(req, std::move(body), std::move(respond));
   };
+  if (config_.cluster_adapter == "redis") {
+    redis::adapter_options cluster;
+    cluster.connection.url = config_.cluster_redis_url;
+    cluster.connection.tls_ca_file = config_.cluster_redis_ca_file;
+    cluster.key = config_.cluster_key_prefix;
+    cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
+    cluster_ = std::make_unique<redis::node>(std::move(cluster));
+    options.adapter = cluster_->adapter_factory();
+    spdlog::info("cluster: Redis adapter on {} (key prefix {}, node {})", config_.cluster_redis_url,
+                 config_.cluster_key_prefix, cluster_->uid());
+  }
   server_ = std::make_unique<sio::server>(std::move(options));
 
   auto& engine = server_->engine();
@@ -324,7 +335,8 @@ void gateway::on_presence(sio::socket& s, socket_context& context, const json& a
   auto room = room_arg(args);
   if (!room) return ack.reply(error_reply("invalid room"));
   if (!matches_any(context.join, *room)) return ack.reply(error_reply("not allowed to see " + *room));
-  s.nsp().in(*room).fetch_sockets([room = *room, ack](std::vector<sio::remote_socket> sockets) {
+  s.nsp().in(*room).fetch_sockets([room = *room, ack](std::error_code ec, std::vector<sio::remote_socket> sockets) {
+    if (ec) return ack.reply(error_reply(ec.message()));
     json members = json::array();
     for (const auto& rs : sockets) members.push_back(member_of(rs.id, rs.data));
     ack.reply(json{{"ok", true}, {"room", room}, {"members", std::move(members)}});

@@ -12,6 +12,7 @@
 #include "auth.hpp"
 #include "config.hpp"
 #include "metrics.hpp"
+#include "sockio/redis/redis_adapter.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sockio::gateway {
@@ -67,6 +68,8 @@ class gateway {
   void handle_api(const engine::request_info& req, const std::string& path, std::string body,
                   engine::http_responder respond);
   std::string render_metrics();
+  /// The cluster's state for /healthz: `{"adapter": "none"}` or the Redis node's figures.
+  json cluster_health() const;
 
   config config_;
   authenticator auth_;
@@ -80,7 +83,8 @@ class gateway {
   std::map<std::pair<std::string, std::string>, std::int64_t> room_sizes_;  // (namespace, room)
   std::map<std::string, sio::namespace_*, std::less<>> namespaces_;         // seen so far
 
-  std::unique_ptr<sio::server> server_;  // last: its handlers use the members above
+  std::unique_ptr<redis::node> cluster_;  // with --cluster-adapter redis; outlives the server
+  std::unique_ptr<sio::server> server_;   // last: its handlers use the members above
 };
 
 /// A member of a room as presence reports it: `{sid, user, name}`.

@@ -91,7 +91,10 @@ void gateway::handle_http(const engine::request_info& req, std::string body, eng
   const auto path = url.substr(0, url.find('?'));
   const bool get = req.method == "GET" || req.method == "HEAD";
 
-  if (path == "/healthz" && get) return respond(json_response(200, json{{"status", "ok"}}));
+  // Healthy while it serves its own clients, Redis or not (docs/scaling.md).
+  if (path == "/healthz" && get) {
+    return respond(json_response(200, json{{"status", "ok"}, {"cluster", cluster_health()}}));
+  }
   if (path == "/readyz" && get) {
     return respond(draining_ ? json_response(503, json{{"status", "shutting down"}})
                              : json_response(200, json{{"status", "ready"}}));
@@ -200,7 +203,9 @@ void gateway::api_disconnect(const engine::request_info&, std::string_view, std:
   if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
   auto* nsp = find_namespace(name);
   if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
-  nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::vector<sio::remote_socket> sockets) {
+  nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::error_code ec,
+                                                                    std::vector<sio::remote_socket> sockets) {
+    if (ec) return respond(json_response(504, json{{"error", ec.message()}}));
     for (const auto& s : sockets) s.disconnect(close);
     respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
   });
@@ -218,7 +223,8 @@ void gateway::api_room(const engine::request_info& req, std::string_view rest, s
     result["members"] = json::array();
     return respond(json_response(200, result));
   }
-  nsp->in(*room).fetch_sockets([respond, result](std::vector<sio::remote_socket> sockets) mutable {
+  nsp->in(*room).fetch_sockets([respond, result](std::error_code ec, std::vector<sio::remote_socket> sockets) mutable {
+    if (ec) return respond(json_response(504, json{{"error", ec.message()}}));
     json members = json::array();
     for (const auto& s : sockets) members.push_back(member_of(s.id, s.data));
     result["count"] = members.size();
@@ -278,7 +284,36 @@ std::string gateway::render_metrics() {
   metrics_.ack_seconds.render(out, "sockio_ack_duration_seconds");
   family("sockio_broadcast_recipients", "histogram", "Recipients of each publish and API emit.");
   metrics_.broadcast_recipients.render(out, "sockio_broadcast_recipients");
+  if (cluster_) {
+    const auto c = cluster_->stats();
+    family("sockio_cluster_up", "gauge", "1 while both Redis connections of the cluster adapter are up.");
+    line("sockio_cluster_up " + std::string(c.up ? "1" : "0"));
+    family("sockio_cluster_peers", "gauge", "Other nodes seen at the last count (PUBSUB NUMSUB).");
+    line("sockio_cluster_peers " + std::to_string(c.peers));
+    family("sockio_cluster_publishes_total", "counter", "Messages published to Redis.");
+    line("sockio_cluster_publishes_total " + std::to_string(c.publishes));
+    family("sockio_cluster_messages_received_total", "counter", "Messages received from other nodes and emitters.");
+    line("sockio_cluster_messages_received_total " + std::to_string(c.received));
+    family("sockio_cluster_request_timeouts_total", "counter", "Cluster requests that ended without every answer.");
+    line("sockio_cluster_request_timeouts_total " + std::to_string(c.request_timeouts));
+    family("sockio_cluster_dropped_messages_total", "counter",
+           "Messages from Redis that did not decode, and publishes Redis refused.");
+    line("sockio_cluster_dropped_messages_total " + std::to_string(c.dropped));
+  }
   return out;
+}
+
+json gateway::cluster_health() const {
+  if (!cluster_) return json{{"adapter", "none"}};
+  const auto c = cluster_->stats();
+  return json{{"adapter", "redis"},
+              {"node", cluster_->uid()},
+              {"up", c.up},
+              {"peers", c.peers},
+              {"publishes", c.publishes},
+              {"messages_received", c.received},
+              {"request_timeouts", c.request_timeouts},
+              {"dropped_messages", c.dropped}};
 }
 
 }  // namespace sockio::gateway

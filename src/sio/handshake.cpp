@@ -49,4 +49,42 @@ std::string handshake::time() const {
   return buf;
 }
 
+json to_json(const handshake& hs) {
+  json headers = json::object();
+  for (const auto& [name, value] : hs.headers()) {
+    auto& field = headers[std::string(name)];
+    if (field.is_string()) {
+      field = field.get<std::string>() + ", " + std::string(value);
+    } else {
+      field = std::string(value);
+    }
+  }
+  return json{{"headers", std::move(headers)}, {"time", hs.time()},       {"address", hs.address()},
+              {"xdomain", hs.xdomain()},       {"secure", hs.secure()},   {"issued", hs.issued},
+              {"url", hs.url()},               {"query", hs.query()},     {"auth", hs.auth}};
+}
+
+handshake handshake_from_json(const json& j) {
+  handshake hs;
+  if (!j.is_object()) return hs;
+  auto request = std::make_shared<engine::request_info>();
+  request->method = "GET";
+  const auto text = [&](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  request->url = text("url");
+  request->remote_address = text("address");
+  if (const auto it = j.find("secure"); it != j.end() && it->is_boolean()) request->secure = it->get<bool>();
+  if (const auto it = j.find("headers"); it != j.end() && it->is_object()) {
+    for (const auto& [name, value] : it->items()) {
+      if (value.is_string()) request->headers.add(name, value.get_ref<const std::string&>());
+    }
+  }
+  hs.request = std::move(request);
+  if (const auto it = j.find("auth"); it != j.end() && it->is_object()) hs.auth = *it;
+  if (const auto it = j.find("issued"); it != j.end() && it->is_number()) hs.issued = it->get<std::int64_t>();
+  return hs;
+}
+
 }  // namespace sockio::sio

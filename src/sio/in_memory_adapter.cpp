@@ -1,6 +1,6 @@
 #include <boost/asio/post.hpp>
 
-#include "detail/ack_collector.hpp"
+#include "sockio/adapter/ack_collector.hpp"
 #include "detail/core.hpp"
 #include "sockio/codec/random_id.hpp"
 
@@ -84,38 +84,44 @@ void in_memory_adapter::broadcast(packet p, const broadcast_options& options) {
 }
 
 void in_memory_adapter::broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) {
+  const auto home = sockets_.home_shard();
+  auto collector = std::make_shared<ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
+  sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
+  deliver_with_ack(
+      std::move(p), options, [collector](std::size_t n) { collector->expect(n); },
+      [collector](json args) { collector->respond(std::move(args)); });
+}
+
+void in_memory_adapter::deliver_with_ack(packet p, const broadcast_options& options,
+                                         std::function<void(std::size_t)> count, std::function<void(json)> each) {
   const auto id = *p.id;
   auto f = std::make_shared<const frames>(make_frames(p));
-  const auto home = sockets_.home_shard();
-  auto collector =
-      std::make_shared<detail::ack_collector>(sockets_.context(home), sockets_.shards(), std::move(callback));
-  sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
-  sockets_.run_on_all([this, f, id, collector, options](unsigned i) {
+  sockets_.run_on_all([this, f, id, options, count = std::move(count), each = std::move(each)](unsigned i) {
     const auto recipients = select_local(i, options);
     for (const auto& s : recipients) {
-      sockets_.expect_ack(*s, id, [collector](std::error_code ec, json args) {
-        if (!ec) collector->respond(std::move(args));
+      sockets_.expect_ack(*s, id, [each](std::error_code ec, json args) {
+        if (!ec) each(std::move(args));
       });
       sockets_.deliver(*s, *f, options.flags.volatile_);
     }
-    collector->expect(recipients.size());
+    count(recipients.size());
   });
 }
 
 void in_memory_adapter::fetch_sockets(const broadcast_options& options,
-                                      std::function<void(std::vector<remote_socket>)> callback) {
+                                      std::function<void(std::error_code, std::vector<remote_socket>)> callback) {
   sockets_.gather<std::vector<remote_socket>>(
       [this, options](unsigned shard) {
         std::vector<remote_socket> found;
         for (const auto& s : select_local(shard, options)) {
-          found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, shard});
+          found.push_back(remote_socket{s->id(), s->handshake(), s->rooms(), s->data(), &nsp_, shard, false});
         }
         return found;
       },
       [callback = std::move(callback)](std::vector<std::vector<remote_socket>> per_shard) {
         std::vector<remote_socket> all;
         for (auto& found : per_shard) std::move(found.begin(), found.end(), std::back_inserter(all));
-        callback(std::move(all));
+        callback({}, std::move(all));
       });
 }
 
@@ -144,7 +150,7 @@ void in_memory_adapter::server_side_emit(json, ack_callback ack) {
   if (ack) ack({}, json::array());
 }
 
-void in_memory_adapter::all_rooms(std::function<void(std::set<room>)> callback) {
+void in_memory_adapter::all_rooms(std::function<void(std::error_code, std::set<room>)> callback) {
   sockets_.gather<std::set<room>>(
       [this](unsigned shard) {
         std::set<room> found;
@@ -154,7 +160,7 @@ void in_memory_adapter::all_rooms(std::function<void(std::set<room>)> callback) 
       [callback = std::move(callback)](std::vector<std::set<room>> per_shard) {
         std::set<room> all;
         for (auto& found : per_shard) all.merge(found);
-        callback(std::move(all));
+        callback({}, std::move(all));
       });
 }
 

@@ -67,6 +67,17 @@ void local_sockets::emit_room_event(room_event e, const room& r, const std::stri
   nsp_.state().emit_room_event(e, r, sid);
 }
 
+void local_sockets::server_side_event(json data, std::function<void(json)> ack) {
+  if (!data.is_array() || data.empty() || !data[0].is_string()) return;
+  run_on(0, [nsp = &nsp_, data = std::move(data), ack = std::move(ack)]() mutable {
+    const auto& handlers = nsp->state().server_side_handlers;
+    const auto it = handlers.find(data[0].get_ref<const std::string&>());
+    if (it == handlers.end()) return;
+    data.erase(data.begin());
+    it->second(std::move(data), ack ? ack_fn(std::move(ack)) : ack_fn());
+  });
+}
+
 bool local_sockets::recovery_enabled() const noexcept {
   return nsp_.state().recovery_enabled();
 }

@@ -44,7 +44,7 @@ sio::adapter& namespace_::adapter() noexcept {
   return *state_->adapter;
 }
 
-void namespace_::all_rooms(std::function<void(std::set<room>)> callback) {
+void namespace_::all_rooms(std::function<void(std::error_code, std::set<room>)> callback) {
   state_->adapter->all_rooms(std::move(callback));
 }
 

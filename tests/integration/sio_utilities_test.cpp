@@ -32,7 +32,10 @@ struct utilities_fixture {
   /// fetch_sockets on `op`, waited for.
   std::vector<sio::remote_socket> fetch(const sio::broadcast_operator& op) {
     std::promise<std::vector<sio::remote_socket>> found;
-    op.fetch_sockets([&](std::vector<sio::remote_socket> sockets) { found.set_value(std::move(sockets)); });
+    op.fetch_sockets([&](std::error_code ec, std::vector<sio::remote_socket> sockets) {
+      EXPECT_FALSE(ec);
+      found.set_value(std::move(sockets));
+    });
     auto f = found.get_future();
     EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
     return f.get();
@@ -142,7 +145,10 @@ TEST(SioUtilities, AllRoomsGathersEveryShardsRooms) {
   auto b = f.client("b", {"r2", "shared"});
   auto c = f.client("c", {});
   std::promise<std::set<std::string>> found;
-  f.srv.io.of("/").all_rooms([&](std::set<std::string> rooms) { found.set_value(std::move(rooms)); });
+  f.srv.io.of("/").all_rooms([&](std::error_code ec, std::set<std::string> rooms) {
+    EXPECT_FALSE(ec);
+    found.set_value(std::move(rooms));
+  });
   auto rooms = found.get_future();
   ASSERT_EQ(rooms.wait_for(5s), std::future_status::ready);
   const std::set<std::string> expected{"r1", "r2", "shared", a->id(), b->id(), c->id()};

@@ -53,7 +53,7 @@ class adapter {
   /// Sends `p` with an ack id and collects one response per recipient.
   virtual void broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) = 0;
   virtual void fetch_sockets(const broadcast_options& options,
-                             std::function<void(std::vector<remote_socket>)> callback) = 0;
+                             std::function<void(std::error_code, std::vector<remote_socket>)> callback) = 0;
   virtual void add_sockets(const broadcast_options& options, const std::vector<room>& rooms) = 0;
   virtual void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) = 0;
   virtual void disconnect_sockets(const broadcast_options& options, bool close) = 0;
@@ -61,7 +61,7 @@ class adapter {
   virtual void server_side_emit(json args, ack_callback ack) = 0;
   /// Every room with a member on any node (socket.io's `allRooms`; sockets' own rooms
   /// included).
-  virtual void all_rooms(std::function<void(std::set<room>)> callback) = 0;
+  virtual void all_rooms(std::function<void(std::error_code, std::set<room>)> callback) = 0;
   /// The number of nodes of the cluster, this one included (socket.io's `serverCount`).
   virtual void server_count(std::function<void(std::size_t)> callback) = 0;
 

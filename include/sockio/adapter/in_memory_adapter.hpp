@@ -26,12 +26,12 @@ class in_memory_adapter : public adapter {
   void broadcast(packet p, const broadcast_options& options) override;
   void broadcast_with_ack(packet p, const broadcast_options& options, ack_callback callback) override;
   void fetch_sockets(const broadcast_options& options,
-                     std::function<void(std::vector<remote_socket>)> callback) override;
+                     std::function<void(std::error_code, std::vector<remote_socket>)> callback) override;
   void add_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
   void del_sockets(const broadcast_options& options, const std::vector<room>& rooms) override;
   void disconnect_sockets(const broadcast_options& options, bool close) override;
   void server_side_emit(json args, ack_callback ack) override;
-  void all_rooms(std::function<void(std::set<room>)> callback) override;
+  void all_rooms(std::function<void(std::error_code, std::set<room>)> callback) override;
   void server_count(std::function<void(std::size_t)> callback) override;
   void persist_session(session_snapshot session) override;
   void restore_session(std::string pid, std::string offset,
@@ -43,6 +43,13 @@ class in_memory_adapter : public adapter {
   std::size_t room_size(unsigned shard, const room& r) const;
 
  protected:
+  /// Sends `p` (its ack id set) to the local sockets selected by `options` and waits for
+  /// their acknowledgements: `count(n)` runs once per shard, on it, with its number of
+  /// recipients; `each(args)` once per acknowledgement. A cluster adapter reports both
+  /// to the node that asked.
+  void deliver_with_ack(packet p, const broadcast_options& options, std::function<void(std::size_t)> count,
+                        std::function<void(json)> each);
+
   namespace_& nsp_;
   local_sockets sockets_;
 

@@ -96,6 +96,11 @@ class local_sockets {
   /// Runs the namespace's room listeners (`sid` empty for create/delete).
   void emit_room_event(room_event e, const room& r, const std::string& sid);
 
+  /// Runs the namespace's `on_server_side_emit` handler for `data` (`[event, args...]`,
+  /// from another node) on shard 0; when `ack` is set, the handler's acknowledgement
+  /// arguments go to it. An event without a handler is ignored.
+  void server_side_event(json data, std::function<void(json)> ack);
+
   /// Whether connection state recovery is on, and how long a session is kept.
   bool recovery_enabled() const noexcept;
   std::chrono::milliseconds max_disconnection_duration() const noexcept;

@@ -66,7 +66,7 @@ class broadcast_operator {
 
   /// The selected sockets, from every shard; `callback` runs on the caller's shard
   /// (shard 0 when called from outside the server's threads).
-  void fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) const;
+  void fetch_sockets(std::function<void(std::error_code, std::vector<remote_socket>)> callback) const;
   void sockets_join(const std::vector<room>& rooms) const;
   void sockets_leave(const std::vector<room>& rooms) const;
   void disconnect_sockets(bool close = false) const;

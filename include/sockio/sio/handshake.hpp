@@ -42,6 +42,14 @@ struct handshake {
   std::string time() const;
 };
 
+/// The handshake as socket.io writes it into a fetchSockets response:
+/// `{headers, time, address, xdomain, secure, issued, url, query, auth}` (header fields
+/// sent more than once are joined with ", ", as Node does).
+json to_json(const handshake& hs);
+/// A handshake read back from that form (a socket of another node); fields that are
+/// missing or of the wrong type are left empty.
+handshake handshake_from_json(const json& j);
+
 /// An error from a connection middleware, sent to the client as CONNECT_ERROR
 /// `{message, data}`.
 struct connect_error {

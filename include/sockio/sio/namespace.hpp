@@ -65,7 +65,7 @@ class namespace_ {
   std::future<json> emit_with_ack(std::string_view event, json args) {
     return all().emit_with_ack(event, std::move(args));
   }
-  void fetch_sockets(std::function<void(std::vector<remote_socket>)> callback) {
+  void fetch_sockets(std::function<void(std::error_code, std::vector<remote_socket>)> callback) {
     all().fetch_sockets(std::move(callback));
   }
   void sockets_join(const std::vector<room>& rooms) { all().sockets_join(rooms); }
@@ -85,7 +85,7 @@ class namespace_ {
   sio::adapter& adapter() noexcept;
   /// Every room with a member on any node, sockets' own rooms included (socket.io's
   /// `adapter.allRooms()`); `callback` runs on the caller's shard (shard 0 from outside).
-  void all_rooms(std::function<void(std::set<room>)> callback);
+  void all_rooms(std::function<void(std::error_code, std::set<room>)> callback);
   /// The number of nodes serving this namespace (socket.io's `io.serverCount()`): 1
   /// without a cluster adapter.
   void server_count(std::function<void(std::size_t)> callback);

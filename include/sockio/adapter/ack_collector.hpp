@@ -1,4 +1,5 @@
-// Collecting the acknowledgements of a broadcast.
+// Collecting the acknowledgements of a broadcast, from every shard (and, with a cluster
+// adapter, every node).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -10,13 +11,24 @@
 
 #include "sockio/sio/types.hpp"
 
-namespace sockio::sio::detail {
+namespace sockio::sio {
 
-/// Collects one acknowledgement per recipient of a broadcast, on one shard.
+/// Collects one acknowledgement per recipient of a broadcast, on one shard: it completes
+/// when every reporter (a shard, or a node of the cluster) said how many recipients it
+/// has and that many acknowledgements came, or when the timeout expires.
 class ack_collector : public std::enable_shared_from_this<ack_collector> {
  public:
-  ack_collector(boost::asio::io_context& home, unsigned shards, ack_callback callback)
-      : home_(home), timer_(home), shards_(shards), callback_(std::move(callback)) {}
+  /// `reporters` calls of `expect` are awaited (more may be added with `add_reporters`).
+  ack_collector(boost::asio::io_context& home, unsigned reporters, ack_callback callback)
+      : home_(home), timer_(home), shards_(reporters), callback_(std::move(callback)) {}
+
+  /// From any thread: `n` more reporters are awaited (other nodes, once they are counted).
+  void add_reporters(unsigned n) {
+    boost::asio::post(home_, [self = shared_from_this(), n] {
+      self->shards_ += n;
+      self->check();
+    });
+  }
 
   void arm(std::optional<std::chrono::milliseconds> timeout) {
     if (!timeout) return;
@@ -28,7 +40,7 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
     });
   }
 
-  /// From any shard: `n` recipients there.
+  /// From any thread: a reporter has `n` recipients.
   void expect(std::size_t n) {
     boost::asio::post(home_, [self = shared_from_this(), n] {
       self->expected_ += n;
@@ -37,7 +49,7 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
     });
   }
 
-  /// From any shard: one recipient's acknowledgement (its first argument is kept, as
+  /// From any thread: one recipient's acknowledgement (its first argument is kept, as
   /// socket.io does).
   void respond(json args) {
     boost::asio::post(home_, [self = shared_from_this(), args = std::move(args)]() mutable {
@@ -57,7 +69,7 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
 
   boost::asio::io_context& home_;
   boost::asio::steady_timer timer_;
-  unsigned shards_;
+  unsigned shards_;  // reporters awaited
   unsigned reported_ = 0;
   std::size_t expected_ = 0;
   json responses_ = json::array();
@@ -65,4 +77,4 @@ class ack_collector : public std::enable_shared_from_this<ack_collector> {
   bool done_ = false;
 };
 
-}  // namespace sockio::sio::detail
+}  // namespace sockio::sio
