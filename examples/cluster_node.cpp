@@ -8,6 +8,7 @@
 // - "join" (room)              -> joins, acknowledges
 // - "op" ({op, ...})           -> runs a cluster operation on io, acknowledges its result:
 //     broadcast {rooms, except, event, args, volatile, local}
+//     binary {rooms, event}: emits (<01 02 03>, "2023-11-14T22:13:20.123Z", {nested: <04>})
 //     broadcastWithAck {rooms, event, args, timeout} -> {error, responses}
 //     fetchSockets {rooms} -> {error, sockets: [{id, rooms, data, address}]}
 //     remote {id, action: emit|join|leave|disconnect, event, args, room} -> true
@@ -57,6 +58,11 @@ struct node_app {
     const auto args = op.value("args", json::array());
     if (what == "broadcast") {
       select(nsp, op).emit_args(op.value("event", ""), args);
+      ack.reply(true);
+    } else if (what == "binary") {
+      // Binary anywhere in the arguments, and a date as JavaScript writes it into JSON.
+      select(nsp, op).emit(op.value("event", ""), sio::binary("\x01\x02\x03"), "2023-11-14T22:13:20.123Z",
+                           json{{"nested", sio::binary("\x04")}});
       ack.reply(true);
     } else if (what == "broadcastWithAck") {
       select(nsp, op)

@@ -176,6 +176,17 @@ std::string to_msgpack(const json& v) {
   return msgpack_writer{}.value(v).take();
 }
 
+json javascript_json(json v) {
+  if (v.is_binary()) {
+    const auto& b = v.get_binary();
+    return json{{"type", "Buffer"}, {"data", std::vector<int>(b.begin(), b.end())}};
+  }
+  if (v.is_array() || v.is_object()) {
+    for (auto& e : v) e = javascript_json(std::move(e));
+  }
+  return v;
+}
+
 // --- reading --------------------------------------------------------------------------
 
 std::string iso_date(std::int64_t ms) {

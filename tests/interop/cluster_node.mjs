@@ -49,6 +49,9 @@ async function run(op) {
     case "broadcast":
       select(op).emit(op.event, ...args);
       return true;
+    case "binary":
+      select(op).emit(op.event, Buffer.from([1, 2, 3]), new Date(1700000000123), { nested: Buffer.from([4]) });
+      return true;
     case "broadcastWithAck":
       return new Promise((resolve) =>
         select(op)

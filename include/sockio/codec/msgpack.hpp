@@ -60,6 +60,10 @@ struct msgpack_result {
 /// nesting deeper than `max_depth`; never throws.
 msgpack_result from_msgpack(std::string_view bytes, unsigned max_depth = 64);
 
+/// A JSON value as JavaScript's `JSON.stringify` writes it: binary becomes the form of a
+/// Node Buffer, `{"type":"Buffer","data":[…]}` (the peers' JSON messages carry it so).
+json javascript_json(json v);
+
 /// `ms` since the epoch as JavaScript's `Date.prototype.toISOString()` writes it.
 std::string iso_date(std::int64_t ms);
 

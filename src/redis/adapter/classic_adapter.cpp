@@ -206,11 +206,11 @@ void classic_adapter::all_rooms(std::function<void(std::error_code, std::set<sio
 void classic_adapter::server_side_emit(json data, sio::ack_callback ack) {
   if (!ack) {
     node_->publish(channels_.request,
-                   ojson{{"uid", node_->uid}, {"type", 6}, {"data", ojson(wire::as_javascript_json(data))}}.dump());
+                   ojson{{"uid", node_->uid}, {"type", 6}, {"data", ojson(codec::javascript_json(data))}}.dump());
     return;
   }
   const auto home = sockets_.home_shard();
-  on_node([this, home, data = wire::as_javascript_json(std::move(data)), ack = std::move(ack)]() mutable {
+  on_node([this, home, data = codec::javascript_json(std::move(data)), ack = std::move(ack)]() mutable {
     auto responses = std::make_shared<json>(json::array());
     ask_cluster(
         request_type::server_side_emit, node_->options.requests_timeout,
@@ -384,7 +384,7 @@ void classic_adapter::on_server_side_emit_request(const json& request) {
     // Node answers on the shared channel, with the first argument only, whatever the option.
     ack = [node = node_, channel = channels_.response, id](json args) {
       ojson answer{{"type", 6}, {"requestId", id}};
-      if (args.is_array() && !args.empty()) answer["data"] = ojson(wire::as_javascript_json(args[0]));
+      if (args.is_array() && !args.empty()) answer["data"] = ojson(codec::javascript_json(args[0]));
       node->publish(channel, answer.dump());
     };
   }

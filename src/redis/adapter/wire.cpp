@@ -155,22 +155,11 @@ std::optional<sio::broadcast_options> decode_options(const json& j) {
   return o;
 }
 
-json as_javascript_json(json v) {
-  if (v.is_binary()) {
-    const auto& b = v.get_binary();
-    return json{{"type", "Buffer"}, {"data", std::vector<int>(b.begin(), b.end())}};
-  }
-  if (v.is_array() || v.is_object()) {
-    for (auto& e : v) e = as_javascript_json(std::move(e));
-  }
-  return v;
-}
-
 json encode_socket(const sio::remote_socket& s) {
   return json{{"id", s.id},
               {"handshake", sio::to_json(s.handshake)},
               {"rooms", std::vector<std::string>(s.rooms.begin(), s.rooms.end())},
-              {"data", as_javascript_json(s.data)}};
+              {"data", codec::javascript_json(s.data)}};
 }
 
 std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_& nsp) {

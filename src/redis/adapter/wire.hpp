@@ -69,9 +69,6 @@ ojson encode_options(const sio::broadcast_options& options, bool with_flags);
 /// Options read back; a missing part is empty, a part of the wrong type is an error.
 std::optional<sio::broadcast_options> decode_options(const json& j);
 
-/// A JSON value as `JSON.stringify` writes it: binary becomes `{"type":"Buffer","data":[…]}`.
-json as_javascript_json(json v);
-
 /// The `{id, handshake, rooms, data}` of a fetchSockets response.
 json encode_socket(const sio::remote_socket& s);
 /// A socket of another node from that form (`remote` set); nullopt when malformed.
