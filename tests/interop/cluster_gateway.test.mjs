@@ -1,0 +1,163 @@
+// sockio-server in a cluster (--cluster-adapter redis): the HTTP API and presence across
+// nodes, the cluster's state in /healthz and /metrics, garbage on the channels, Redis
+// killed and restarted, and configuration errors.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { test } from "node:test";
+import {
+  boundedFetch, connectedClient, emitAck, runGateway, scrape, startGateway, waitForLog,
+} from "./gateway_helpers.mjs";
+import { connect, op, redisClient, startNodeNode, startRedis, waitForNodes } from "./cluster_helpers.mjs";
+
+const KEY = "cluster-test-key";
+
+async function cluster(t, { withNode = false } = {}) {
+  const redis = await startRedis(t);
+  const control = await redisClient(t, redis);
+  const flags = ["--cluster-adapter", "redis", "--cluster-redis-url", redis.url, "--api-key", KEY,
+    "--cluster-requests-timeout-ms", "1000"];
+  const [a, b] = await Promise.all([startGateway(t, flags), startGateway(t, [...flags, "--threads", "2"])]);
+  const js = withNode ? await startNodeNode(t, redis, "js") : null;
+  await waitForNodes(control, withNode ? 3 : 2);
+  return { redis, control, a, b, js };
+}
+
+const url = (g) => `http://127.0.0.1:${g.port}`;
+const api = (g, path, body) => boundedFetch(`${url(g)}${path}`, {
+  method: body === undefined ? "GET" : "POST",
+  headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+const health = async (g) => (await boundedFetch(`${url(g)}/healthz`)).json();
+
+test("the HTTP API works across the cluster: emit, rooms, disconnect (a Node node included)", async (t) => {
+  const { a, b, js } = await cluster(t, { withNode: true });
+  const onA = await connectedClient(t, url(a), { auth: {} });
+  const onB = await connectedClient(t, url(b), { auth: {} });
+  const onJs = await connect(t, js);
+  for (const c of [onA, onB]) assert.equal((await emitAck(c.socket, "join", "lobby")).ok, true);
+  await op(onJs, { op: "broadcast", rooms: [], event: "noop" });
+  await new Promise((resolve) => onJs.emit("join", "lobby", resolve));
+  const got = [];
+  onJs.on("news", (...args) => got.push(args));
+
+  assert.equal((await api(a, "/api/emit", { rooms: ["lobby"], event: "news", args: ["hi"] })).status, 200);
+  assert.deepEqual(await onA.rec.waitFor("news"), ["hi"]);
+  assert.deepEqual(await onB.rec.waitFor("news"), ["hi"]);
+  await new Promise((resolve) => (got.length ? resolve() : onJs.once("news", () => setImmediate(resolve))));
+  assert.deepEqual(got, [["hi"]]);
+
+  const rooms = await (await api(b, "/api/rooms/lobby")).json();
+  assert.equal(rooms.count, 3);
+  assert.deepEqual(rooms.members.map((m) => m.sid).sort(), [onA.socket.id, onB.socket.id, onJs.id].sort());
+
+  const gone = new Promise((resolve) => onA.socket.once("disconnect", resolve));
+  const res = await (await api(b, "/api/disconnect", { rooms: [onA.socket.id] })).json();
+  assert.equal(res.ok, true);
+  assert.equal(await gone, "io server disconnect");
+});
+
+test("presence spans nodes: join and leave announcements, the member list of every node", async (t) => {
+  const { a, b } = await cluster(t);
+  const alice = await connectedClient(t, url(a), { auth: {} });
+  const bob = await connectedClient(t, url(b), { auth: {} });
+  assert.equal((await emitAck(alice.socket, "join", "team")).ok, true);
+  assert.equal((await emitAck(bob.socket, "join", "team")).ok, true);
+  const joined = await alice.rec.waitFor("presence:join");
+  assert.equal(joined[0].sid, bob.socket.id);
+  const list = await emitAck(alice.socket, "presence", "team");
+  assert.deepEqual(list.members.map((m) => m.sid).sort(), [alice.socket.id, bob.socket.id].sort());
+  const bobId = bob.socket.id;
+  bob.socket.close();
+  const left = await alice.rec.waitFor("presence:leave");
+  assert.equal(left[0].sid, bobId);
+  const after = await emitAck(alice.socket, "presence", "team");
+  assert.deepEqual(after.members.map((m) => m.sid), [alice.socket.id]);
+});
+
+test("/healthz and /metrics show the cluster; garbage on the channels is dropped", async (t) => {
+  const { control, a, b } = await cluster(t);
+  const h = await health(a);
+  assert.equal(h.status, "ok");
+  assert.equal(h.cluster.adapter, "redis");
+  assert.equal(h.cluster.up, true);
+  const alice = await connectedClient(t, url(a), { auth: {} });
+  const bob = await connectedClient(t, url(b), { auth: {} });
+  await emitAck(bob.socket, "join", "r");
+  const list = await emitAck(alice.socket, "presence", "r");  // a cluster request: counts the peers
+  assert.equal(list.members.length, 1);
+  assert.equal((await health(a)).cluster.peers, 1);
+
+  const before = (await scrape(a)).metrics;
+  for (const [channel, bytes] of [
+    ["socket.io#/#", Buffer.from([0xc1])],
+    ["socket.io#/#", Buffer.from([0x93, 0xa1])],
+    ["socket.io#/#r#", Buffer.from("[1,2,3]")],
+    ["socket.io-request#/#", Buffer.from("{not json")],
+    ["socket.io-request#/#", Buffer.from('{"type":"x"}')],
+    ["socket.io-response#/#", Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])],
+    ["socket.io#/#", Buffer.alloc(4096, 0x91)],  // nested far too deep
+  ]) {
+    await control.publish(channel, bytes);
+  }
+  await waitForLog(a, /redis adapter: dropped a message/);
+  // The node still serves: a broadcast through Redis still arrives.
+  assert.equal((await emitAck(alice.socket, "publish", "r", "msg", "after garbage")).ok, true);
+  assert.deepEqual(await bob.rec.waitFor("msg"), ["after garbage"]);
+  const metrics = (await scrape(a)).metrics;
+  assert.ok(metrics.value("sockio_cluster_dropped_messages_total") >= before.value("sockio_cluster_dropped_messages_total") + 7);
+  assert.equal(metrics.value("sockio_cluster_up"), 1);
+  assert.ok(metrics.value("sockio_cluster_publishes_total") >= 1);
+  assert.ok((await scrape(b)).metrics.value("sockio_cluster_messages_received_total") >= 1);
+});
+
+const descriptors = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+
+test("Redis killed and restarted: local delivery goes on, requests fail fast, the cluster comes back", async (t) => {
+  const { redis, control, a, b } = await cluster(t);
+  const alice = await connectedClient(t, url(a), { auth: {} });
+  const carol = await connectedClient(t, url(a), { auth: {} });
+  const bob = await connectedClient(t, url(b), { auth: {} });
+  for (const c of [alice, carol, bob]) await emitAck(c.socket, "join", "r");
+  const fds = descriptors(a.proc.pid);
+
+  await redis.kill();
+  await waitForLog(a, /redis (pub|sub): connection to .* lost/);
+  assert.equal((await health(a)).cluster.up, false);
+  // Local delivery does not stop.
+  assert.equal((await emitAck(alice.socket, "publish", "r", "msg", "while down")).ok, true);
+  assert.deepEqual(await carol.rec.waitFor("msg"), ["while down"]);
+  // A cluster request ends at once with an error, not a hang.
+  const started = Date.now();
+  const res = await api(a, "/api/rooms/r");
+  assert.equal(res.status, 504);
+  assert.match((await res.json()).error, /timeout reached while waiting for fetchSockets response/);
+  assert.ok(Date.now() - started < 1500);
+
+  await redis.restart();
+  for (const g of [a, b]) {
+    await waitForLog(g, /redis sub: reconnected to/, 15000);
+    await waitForLog(g, /redis pub: reconnected to/, 15000);
+  }
+  const again = await redisClient(t, redis);
+  await waitForNodes(again, 2);
+  assert.equal((await health(a)).cluster.up, true);
+  // Cross-node broadcasts resume.
+  assert.equal((await emitAck(alice.socket, "publish", "r", "msg", "after restart")).ok, true);
+  assert.deepEqual(await bob.rec.waitFor("msg", { count: 1 }), ["after restart"]);
+  assert.equal(bob.rec.all("msg").length, 1, "nothing published while Redis was down reached the other node");
+  // The connections Redis took are given back: as many descriptors as before.
+  assert.ok(Math.abs(descriptors(a.proc.pid) - fds) <= 1, `descriptors ${fds} -> ${descriptors(a.proc.pid)}`);
+  void control;
+});
+
+test("a bad cluster configuration stops start-up with the key at fault", async (t) => {
+  let r = await runGateway(t, ["--cluster-adapter", "memcached"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--cluster-adapter: cluster\.adapter: must be none or redis/);
+  r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-redis-url", "http://127.0.0.1:6379"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cluster\.redis_url: invalid Redis URL "http:\/\/127\.0\.0\.1:6379": unknown scheme/);
+  r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-redis-url", "redis://host:99999"]);
+  assert.match(r.stderr, /bad port/);
+});
