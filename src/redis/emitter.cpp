@@ -64,6 +64,11 @@ void emitter::publish(std::string channel, std::string payload) const {
 }
 
 void emitter::emit_args(std::string_view event, json args) const {
+  auto [channel, payload] = broadcast_message(event, std::move(args));
+  publish(std::move(channel), std::move(payload));
+}
+
+std::pair<std::string, std::string> emitter::broadcast_message(std::string_view event, json args) const {
   json data = sio::event_data(event, std::move(args));
   // [uid, packet, opts], with the emitter's key order: rooms, flags, except.
   codec::msgpack_writer w;
@@ -77,7 +82,7 @@ void emitter::emit_args(std::string_view event, json args) const {
   w.string("except").value(json(except_));
   auto channel = key_ + "#" + nsp_ + "#";
   if (rooms_.size() == 1) channel += *rooms_.begin() + "#";
-  publish(std::move(channel), w.take());
+  return {std::move(channel), w.take()};
 }
 
 std::string emitter::request(int type, const char* extra_key, const json& extra) const {

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sockio/codec/sio/packet.hpp"
@@ -59,6 +60,9 @@ class emitter {
   void disconnect_sockets(bool close = false) const;
   /// Emits to every server of the namespace (no acknowledgements, as the Node emitter).
   void server_side_emit(std::string_view event, json args = json::array()) const;
+
+  /// What `emit_args` publishes: the channel and the msgpack bytes.
+  std::pair<std::string, std::string> broadcast_message(std::string_view event, json args) const;
 
  private:
   void publish(std::string channel, std::string payload) const;

@@ -2,13 +2,11 @@
 
 #include "node_state.hpp"
 #include "sockio/adapter/ack_collector.hpp"
-#include "sockio/codec/msgpack.hpp"
 #include "sockio/sio/namespace.hpp"
 
 namespace sockio::redis::detail {
 
 using wire::json;
-using wire::ojson;
 using wire::request_type;
 
 namespace {
@@ -87,12 +85,9 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
   sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
 
   const auto id = node_->new_request_id();
-  codec::msgpack_writer w;
-  w.map(5).string("uid").string(node_->uid).string("requestId").string(id).string("type").value(7);
-  w.string("packet").map(3).string("type").value(2).string("data").value(p.data).string("nsp").string(
-      sockets_.name());
-  w.string("opts").value(json(wire::encode_options(options, true)));
-  on_node([this, id, collector, payload = w.take(), timeout = options.flags.timeout]() mutable {
+  p.nsp = sockets_.name();
+  auto payload = wire::encode_broadcast_with_ack(node_->uid, id, p, options);
+  on_node([this, id, collector, payload = std::move(payload), timeout = options.flags.timeout]() mutable {
     pending_request r{request_type::broadcast, 0, 0, {}, {}, {}, this};
     r.on_response = [collector](const json& response) {
       const auto type = response.find("type");
@@ -148,15 +143,12 @@ void classic_adapter::fetch_sockets(const sio::broadcast_options& options,
     };
     ask_cluster(
         request_type::remote_fetch, node_->options.requests_timeout,
-        [this, options](const std::string& id) {
-          return ojson{{"uid", node_->uid}, {"requestId", id}, {"type", 5}, {"opts", wire::encode_options(options, false)}}
-              .dump();
-        },
+        [this, options](const std::string& id) { return wire::fetch_sockets_request(node_->uid, id, options); },
         [this, st](const json& response) {
           const auto sockets = response.find("sockets");
           if (sockets == response.end() || !sockets->is_array()) return;
           for (const auto& s : *sockets) {
-            if (auto rs = wire::decode_socket(s, nsp_)) st->value.push_back(std::move(*rs));
+            if (auto rs = wire::decode_socket(s, &nsp_)) st->value.push_back(std::move(*rs));
           }
         },
         [st, finish](std::error_code ec) {
@@ -184,7 +176,7 @@ void classic_adapter::all_rooms(std::function<void(std::error_code, std::set<sio
     };
     ask_cluster(
         request_type::all_rooms, node_->options.requests_timeout,
-        [this](const std::string& id) { return ojson{{"uid", node_->uid}, {"requestId", id}, {"type", 1}}.dump(); },
+        [this](const std::string& id) { return wire::all_rooms_request(node_->uid, id); },
         [st](const json& response) {
           for (const auto& r : rooms_of(response)) st->value.insert(r);
         },
@@ -205,18 +197,15 @@ void classic_adapter::all_rooms(std::function<void(std::error_code, std::set<sio
 
 void classic_adapter::server_side_emit(json data, sio::ack_callback ack) {
   if (!ack) {
-    node_->publish(channels_.request,
-                   ojson{{"uid", node_->uid}, {"type", 6}, {"data", ojson(codec::javascript_json(data))}}.dump());
+    node_->publish(channels_.request, wire::server_side_emit_request(node_->uid, {}, data));
     return;
   }
   const auto home = sockets_.home_shard();
-  on_node([this, home, data = codec::javascript_json(std::move(data)), ack = std::move(ack)]() mutable {
+  on_node([this, home, data = std::move(data), ack = std::move(ack)]() mutable {
     auto responses = std::make_shared<json>(json::array());
     ask_cluster(
         request_type::server_side_emit, node_->options.requests_timeout,
-        [this, data](const std::string& id) {
-          return ojson{{"uid", node_->uid}, {"requestId", id}, {"type", 6}, {"data", ojson(data)}}.dump();
-        },
+        [this, data](const std::string& id) { return wire::server_side_emit_request(node_->uid, id, data); },
         [responses](const json& response) {
           const auto it = response.find("data");
           responses->push_back(it != response.end() ? *it : json());
@@ -243,33 +232,21 @@ void classic_adapter::server_count(std::function<void(std::size_t)> callback) {
 // (Node applies its own on the way back; either way every node applies them once).
 void classic_adapter::add_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, ojson{{"uid", node_->uid},
-                                            {"type", 2},
-                                            {"opts", wire::encode_options(options, false)},
-                                            {"rooms", rooms}}
-                                          .dump());
+    node_->publish(channels_.request, wire::rooms_request(request_type::remote_join, node_->uid, options, rooms));
   }
   in_memory_adapter::add_sockets(options, rooms);
 }
 
 void classic_adapter::del_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, ojson{{"uid", node_->uid},
-                                            {"type", 3},
-                                            {"opts", wire::encode_options(options, false)},
-                                            {"rooms", rooms}}
-                                          .dump());
+    node_->publish(channels_.request, wire::rooms_request(request_type::remote_leave, node_->uid, options, rooms));
   }
   in_memory_adapter::del_sockets(options, rooms);
 }
 
 void classic_adapter::disconnect_sockets(const sio::broadcast_options& options, bool close) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, ojson{{"uid", node_->uid},
-                                            {"type", 4},
-                                            {"opts", wire::encode_options(options, false)},
-                                            {"close", close}}
-                                          .dump());
+    node_->publish(channels_.request, wire::disconnect_request(node_->uid, options, close));
   }
   in_memory_adapter::disconnect_sockets(options, close);
 }
@@ -347,9 +324,7 @@ void classic_adapter::on_fetch_request(const json& request) {
   in_memory_adapter::fetch_sockets(
       *o, [this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
               std::error_code, std::vector<sio::remote_socket> sockets) {
-        ojson found = ojson::array();
-        for (const auto& s : sockets) found.push_back(ojson(wire::encode_socket(s)));
-        respond(requester, ojson{{"requestId", id}, {"sockets", std::move(found)}}.dump());
+        respond(requester, wire::fetch_sockets_response(id, sockets));
       });
 }
 
@@ -359,9 +334,7 @@ void classic_adapter::on_sockets_request(const json& request) {
   for (auto& r : rooms_of(request)) o.rooms.insert(std::move(r));
   in_memory_adapter::fetch_sockets(o, [this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
                                           std::error_code, std::vector<sio::remote_socket> sockets) {
-    std::vector<std::string> ids;
-    for (const auto& s : sockets) ids.push_back(s.id);
-    respond(requester, ojson{{"requestId", id}, {"sockets", ids}}.dump());
+    respond(requester, wire::sockets_response(id, sockets));
   });
 }
 
@@ -369,7 +342,7 @@ void classic_adapter::on_all_rooms_request(const json& request) {
   ++node_->received;
   in_memory_adapter::all_rooms([this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
                                    std::error_code, std::set<sio::room> rooms) {
-    respond(requester, ojson{{"requestId", id}, {"rooms", std::vector<std::string>(rooms.begin(), rooms.end())}}.dump());
+    respond(requester, wire::all_rooms_response(id, rooms));
   });
 }
 
@@ -383,9 +356,7 @@ void classic_adapter::on_server_side_emit_request(const json& request) {
   if (auto id = text_of(request, "requestId"); !id.empty()) {
     // Node answers on the shared channel, with the first argument only, whatever the option.
     ack = [node = node_, channel = channels_.response, id](json args) {
-      ojson answer{{"type", 6}, {"requestId", id}};
-      if (args.is_array() && !args.empty()) answer["data"] = ojson(codec::javascript_json(args[0]));
-      node->publish(channel, answer.dump());
+      node->publish(channel, wire::server_side_emit_response(id, args));
     };
   }
   sockets_.server_side_event(*data, std::move(ack));
@@ -413,14 +384,13 @@ void classic_adapter::on_broadcast_request(const json& request) {
         on_node([this, count, requester, id, n] {
           count->clients += n;
           if (--count->shards != 0) return;
-          respond(requester, ojson{{"type", 8}, {"requestId", id}, {"clientCount", count->clients}}.dump());
+          respond(requester, wire::client_count_response(id, count->clients));
         });
       },
       [this, requester, id](json args) {
-        codec::msgpack_writer w;
-        w.map(3).string("type").value(9).string("requestId").string(id).string("packet");
-        w.value(args.is_array() && !args.empty() ? args[0] : json());
-        on_node([this, requester, payload = w.take()]() mutable { respond(requester, std::move(payload)); });
+        on_node([this, requester, payload = wire::broadcast_ack_response(id, args)]() mutable {
+          respond(requester, std::move(payload));
+        });
       });
 }
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "sockio/adapter/in_memory_adapter.hpp"
-#include "wire.hpp"
+#include "sockio/redis/wire.hpp"
 
 namespace sockio::redis::detail {
 

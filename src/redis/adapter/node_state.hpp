@@ -14,7 +14,7 @@
 #include <unordered_map>
 
 #include "sockio/redis/redis_adapter.hpp"
-#include "wire.hpp"
+#include "sockio/redis/wire.hpp"
 
 namespace sockio::redis::detail {
 

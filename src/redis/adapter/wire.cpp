@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "sockio/redis/wire.hpp"
 
 #include "sockio/codec/msgpack.hpp"
 
@@ -11,14 +11,21 @@ void write_rooms(codec::msgpack_writer& w, const std::set<sio::room>& rooms) {
   for (const auto& r : rooms) w.string(r);
 }
 
-/// The flags socket.io puts on the wire: only those set (its default is `{}`).
-json encode_flags(const sio::broadcast_flags& f) {
-  json j = json::object();
+/// The flags socket.io puts on the wire: only those set (its default is `{}`), in the
+/// order its broadcast operator sets them.
+ojson encode_flags(const sio::broadcast_flags& f) {
+  ojson j = ojson::object();
   if (f.volatile_) j["volatile"] = true;
   if (!f.compress) j["compress"] = false;
   if (f.local) j["local"] = true;
   if (f.timeout) j["timeout"] = f.timeout->count();
   return j;
+}
+
+void write_flags(codec::msgpack_writer& w, const sio::broadcast_flags& f) {
+  const auto flags = encode_flags(f);
+  w.map(flags.size());
+  for (const auto& [key, value] : flags.items()) w.string(key).value(json(value));
 }
 
 /// A room name from the wire: JavaScript rooms may be numbers, which are rooms by their
@@ -66,7 +73,83 @@ std::string encode_broadcast(const std::string& uid, const sio::packet& p, const
   write_rooms(w, options.rooms);
   w.string("except");
   write_rooms(w, options.except);
-  w.string("flags").value(encode_flags(options.flags));
+  w.string("flags");
+  write_flags(w, options.flags);
+  return w.take();
+}
+
+std::string encode_broadcast_with_ack(const std::string& uid, const std::string& request_id, const sio::packet& p,
+                                      const sio::broadcast_options& options) {
+  codec::msgpack_writer w;
+  w.map(5).string("uid").string(uid).string("requestId").string(request_id).string("type").value(7);
+  w.string("packet").map(3).string("type").value(2).string("data").value(p.data).string("nsp").string(p.nsp);
+  w.string("opts").map(3).string("rooms");
+  write_rooms(w, options.rooms);
+  w.string("except");
+  write_rooms(w, options.except);
+  w.string("flags");
+  write_flags(w, options.flags);
+  return w.take();
+}
+
+std::string all_rooms_request(const std::string& uid, const std::string& request_id) {
+  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 1}}.dump();
+}
+
+std::string fetch_sockets_request(const std::string& uid, const std::string& request_id,
+                                  const sio::broadcast_options& options) {
+  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 5}, {"opts", encode_options(options, false)}}.dump();
+}
+
+std::string rooms_request(request_type type, const std::string& uid, const sio::broadcast_options& options,
+                          const std::vector<sio::room>& rooms) {
+  return ojson{{"uid", uid}, {"type", static_cast<int>(type)}, {"opts", encode_options(options, false)}, {"rooms", rooms}}
+      .dump();
+}
+
+std::string disconnect_request(const std::string& uid, const sio::broadcast_options& options, bool close) {
+  return ojson{{"uid", uid}, {"type", 4}, {"opts", encode_options(options, false)}, {"close", close}}.dump();
+}
+
+std::string server_side_emit_request(const std::string& uid, const std::string& request_id, const json& data) {
+  ojson request{{"uid", uid}};
+  if (!request_id.empty()) request["requestId"] = request_id;
+  request["type"] = 6;
+  request["data"] = ojson(codec::javascript_json(data));
+  return request.dump();
+}
+
+std::string all_rooms_response(const std::string& request_id, const std::set<sio::room>& rooms) {
+  return ojson{{"requestId", request_id}, {"rooms", std::vector<std::string>(rooms.begin(), rooms.end())}}.dump();
+}
+
+std::string fetch_sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets) {
+  ojson found = ojson::array();
+  for (const auto& s : sockets) found.push_back(ojson(encode_socket(s)));
+  return ojson{{"requestId", request_id}, {"sockets", std::move(found)}}.dump();
+}
+
+std::string sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets) {
+  std::vector<std::string> ids;
+  for (const auto& s : sockets) ids.push_back(s.id);
+  return ojson{{"requestId", request_id}, {"sockets", ids}}.dump();
+}
+
+std::string server_side_emit_response(const std::string& request_id, const json& args) {
+  ojson answer{{"type", 6}, {"requestId", request_id}};
+  // JSON.stringify leaves out an undefined `data`: an acknowledgement without arguments.
+  if (args.is_array() && !args.empty()) answer["data"] = ojson(codec::javascript_json(args[0]));
+  return answer.dump();
+}
+
+std::string client_count_response(const std::string& request_id, std::size_t clients) {
+  return ojson{{"type", 8}, {"requestId", request_id}, {"clientCount", clients}}.dump();
+}
+
+std::string broadcast_ack_response(const std::string& request_id, const json& args) {
+  codec::msgpack_writer w;
+  w.map(3).string("type").value(9).string("requestId").string(request_id).string("packet");
+  w.value(args.is_array() && !args.empty() ? args[0] : json());
   return w.take();
 }
 
@@ -131,7 +214,7 @@ ojson encode_options(const sio::broadcast_options& options, bool with_flags) {
   ojson j = ojson::object();
   j["rooms"] = std::vector<std::string>(options.rooms.begin(), options.rooms.end());
   j["except"] = std::vector<std::string>(options.except.begin(), options.except.end());
-  if (with_flags) j["flags"] = ojson(encode_flags(options.flags));
+  if (with_flags) j["flags"] = encode_flags(options.flags);
   return j;
 }
 
@@ -162,7 +245,7 @@ json encode_socket(const sio::remote_socket& s) {
               {"data", codec::javascript_json(s.data)}};
 }
 
-std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_& nsp) {
+std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_* nsp) {
   if (!j.is_object()) return std::nullopt;
   const auto id = j.find("id");
   if (id == j.end() || !id->is_string()) return std::nullopt;
@@ -171,7 +254,7 @@ std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_& 
   if (const auto hs = j.find("handshake"); hs != j.end()) s.handshake = sio::handshake_from_json(*hs);
   if (const auto rooms = j.find("rooms"); rooms != j.end() && !read_rooms(*rooms, s.rooms)) return std::nullopt;
   if (const auto data = j.find("data"); data != j.end()) s.data = *data;
-  s.nsp = &nsp;
+  s.nsp = nsp;
   s.remote = true;
   return s;
 }

@@ -1,5 +1,6 @@
 // The classic @socket.io/redis-adapter 8.x wire format: channels, broadcast messages,
-// requests and responses (../shared/reference/redis-wire.md, section 2).
+// requests and responses, byte for byte as the Node peers write them. Used by
+// redis::node's adapters; public for tests and tools that speak the protocol.
 #pragma once
 
 #include <optional>
@@ -58,6 +59,33 @@ struct broadcast_message {
   sio::packet packet;
   sio::broadcast_options options;
 };
+/// `{uid, requestId, type: 7, packet: {type: 2, data, nsp}, opts: {rooms, except, flags}}` in
+/// msgpack: a broadcast whose acknowledgements every node collects.
+std::string encode_broadcast_with_ack(const std::string& uid, const std::string& request_id, const sio::packet& p,
+                                      const sio::broadcast_options& options);
+
+// Requests (JSON), in Node's key order.
+std::string all_rooms_request(const std::string& uid, const std::string& request_id);
+std::string fetch_sockets_request(const std::string& uid, const std::string& request_id,
+                                  const sio::broadcast_options& options);
+/// Types 2 and 3 (`sockets_join` / `sockets_leave`).
+std::string rooms_request(request_type type, const std::string& uid, const sio::broadcast_options& options,
+                          const std::vector<sio::room>& rooms);
+std::string disconnect_request(const std::string& uid, const sio::broadcast_options& options, bool close);
+/// Without `request_id` when no acknowledgement is asked.
+std::string server_side_emit_request(const std::string& uid, const std::string& request_id, const json& data);
+
+// Responses.
+std::string all_rooms_response(const std::string& request_id, const std::set<sio::room>& rooms);
+std::string fetch_sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets);
+/// The legacy answer to type 0 (ids only).
+std::string sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets);
+/// `{type: 6, requestId, data}`: the first acknowledgement argument (none: no `data`).
+std::string server_side_emit_response(const std::string& request_id, const json& args);
+std::string client_count_response(const std::string& request_id, std::size_t clients);
+/// msgpack `{type: 9, requestId, packet}`: a client's acknowledgement (its first argument).
+std::string broadcast_ack_response(const std::string& request_id, const json& args);
+
 /// Decodes a broadcast message; `std::nullopt` with `error` set when it is not one.
 std::optional<broadcast_message> decode_broadcast(std::string_view bytes, std::string& error);
 
@@ -72,7 +100,7 @@ std::optional<sio::broadcast_options> decode_options(const json& j);
 /// The `{id, handshake, rooms, data}` of a fetchSockets response.
 json encode_socket(const sio::remote_socket& s);
 /// A socket of another node from that form (`remote` set); nullopt when malformed.
-std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_& nsp);
+std::optional<sio::remote_socket> decode_socket(const json& j, sio::namespace_* nsp);
 
 /// The event packet of a request or broadcast (`{type: 2, data: [event, ...]}`); nullopt
 /// when it is not one.
