@@ -1,5 +1,6 @@
 # `cmake --install`: headers, the libraries, sockioConfig.cmake (+ version) with the
-# targets sockio::codec, sockio::io, sockio::engine, sockio::sio, and a pkg-config file.
+# targets sockio::codec, sockio::io, sockio::engine, sockio::sio, sockio::redis,
+# sockio::redis_adapter, and a pkg-config file.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -8,8 +9,10 @@ set_target_properties(sockio_codec PROPERTIES EXPORT_NAME codec)
 set_target_properties(sockio_io PROPERTIES EXPORT_NAME io)
 set_target_properties(sockio_engine PROPERTIES EXPORT_NAME engine)
 set_target_properties(sockio_sio PROPERTIES EXPORT_NAME sio)
+set_target_properties(sockio_redis PROPERTIES EXPORT_NAME redis)
+set_target_properties(sockio_redis_adapter PROPERTIES EXPORT_NAME redis_adapter)
 
-install(TARGETS sockio_asio sockio_codec sockio_io sockio_engine sockio_sio
+install(TARGETS sockio_asio sockio_codec sockio_io sockio_engine sockio_sio sockio_redis sockio_redis_adapter
   EXPORT sockioTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -29,6 +29,10 @@ forbid 'sockio/(sio|adapter|client|redis)/' "the engine knows nothing of Socket.
 forbid 'sockio/(engine|sio|adapter)/' "the client links the codecs only, never the server" \
   $(ls -d src/client include/sockio/client 2>/dev/null)
 forbid 'sockio/(engine|sio|adapter)/' "the load generator links the codecs only" bench/sockio_bench.cpp bench/load
+# The Redis connection and the emitter need only the codecs and Asio; the adapter sits on sio.
+forbid 'sockio/(engine|sio|adapter|client)/' "the Redis connection and emitter link the codecs and Asio only" \
+  src/redis/*.cpp src/redis/detail include/sockio/redis/{url,reply,error,connection,emitter}.hpp
+forbid 'sockio/(client)/' "the Redis adapter is a server part" src/redis/adapter
 forbid '\.\./|.*src/|detail/' "public headers include neither src/ nor detail/ headers" include
 forbid '\.\./|.*src/|detail/' "nothing outside the libraries includes their src/ or detail/ headers" \
   apps bench examples tests

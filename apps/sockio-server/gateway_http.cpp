@@ -203,12 +203,12 @@ void gateway::api_disconnect(const engine::request_info&, std::string_view, std:
   if (!close.is_boolean()) return respond(api_error(400, "close must be true or false"));
   auto* nsp = find_namespace(name);
   if (!nsp) return respond(json_response(200, json{{"ok", true}, {"disconnected", 0}}));
-  nsp->to(rooms).fetch_sockets([respond, close = close.get<bool>()](std::error_code ec,
-                                                                    std::vector<sio::remote_socket> sockets) {
-    if (ec) return respond(json_response(504, json{{"error", ec.message()}}));
-    for (const auto& s : sockets) s.disconnect(close);
-    respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
-  });
+  nsp->to(rooms).fetch_sockets(
+      [respond, close = close.get<bool>()](std::error_code ec, std::vector<sio::remote_socket> sockets) {
+        if (ec) return respond(json_response(504, json{{"error", ec.message()}}));
+        for (const auto& s : sockets) s.disconnect(close);
+        respond(json_response(200, json{{"ok", true}, {"disconnected", sockets.size()}}));
+      });
 }
 
 void gateway::api_room(const engine::request_info& req, std::string_view rest, std::string,

@@ -13,8 +13,7 @@ void msgpack_writer::big_endian(std::uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-void msgpack_writer::header(std::uint8_t fix, std::uint8_t fix_max, std::uint8_t b16, std::uint8_t b32,
-                            std::size_t n) {
+void msgpack_writer::header(std::uint8_t fix, std::uint8_t fix_max, std::uint8_t b16, std::uint8_t b32, std::size_t n) {
   if (n <= fix_max) {
     out_.push_back(static_cast<char>(fix | n));
   } else if (n <= 0xffff) {
@@ -94,18 +93,10 @@ void msgpack_writer::integer(std::int64_t v) {
 msgpack_writer& msgpack_writer::value(const json& v) {
   switch (v.type()) {
     case json::value_t::null:
-    case json::value_t::discarded:
-      out_.push_back(static_cast<char>(0xc0));
-      break;
-    case json::value_t::boolean:
-      out_.push_back(static_cast<char>(v.get<bool>() ? 0xc3 : 0xc2));
-      break;
-    case json::value_t::number_unsigned:
-      unsigned_integer(v.get<std::uint64_t>());
-      break;
-    case json::value_t::number_integer:
-      integer(v.get<std::int64_t>());
-      break;
+    case json::value_t::discarded: out_.push_back(static_cast<char>(0xc0)); break;
+    case json::value_t::boolean: out_.push_back(static_cast<char>(v.get<bool>() ? 0xc3 : 0xc2)); break;
+    case json::value_t::number_unsigned: unsigned_integer(v.get<std::uint64_t>()); break;
+    case json::value_t::number_integer: integer(v.get<std::int64_t>()); break;
     case json::value_t::number_float: {
       const double d = v.get<double>();
       // JavaScript has one number type: an integral value is an integer to notepack.
@@ -120,9 +111,7 @@ msgpack_writer& msgpack_writer::value(const json& v) {
       }
       break;
     }
-    case json::value_t::string:
-      string(v.get_ref<const std::string&>());
-      break;
+    case json::value_t::string: string(v.get_ref<const std::string&>()); break;
     case json::value_t::binary: {
       const auto& b = v.get_binary();
       const auto n = b.size();
@@ -366,23 +355,15 @@ class reader {
     if ((c & 0xf0) == 0x90) return array(c & 0x0f, out, depth);
     if ((c & 0xe0) == 0xa0) return string(c & 0x1f, out);
     switch (c) {
-      case 0xc0:
-        out = nullptr;
-        return true;
-      case 0xc2:
-        out = false;
-        return true;
-      case 0xc3:
-        out = true;
-        return true;
+      case 0xc0: out = nullptr; return true;
+      case 0xc2: out = false; return true;
+      case 0xc3: out = true; return true;
       case 0xc4:
       case 0xc5:
-      case 0xc6:
-        return number(1 << (c - 0xc4), n) && binary(n, out);
+      case 0xc6: return number(1 << (c - 0xc4), n) && binary(n, out);
       case 0xc7:
       case 0xc8:
-      case 0xc9:
-        return number(1 << (c - 0xc7), n) && ext(n, out);
+      case 0xc9: return number(1 << (c - 0xc7), n) && ext(n, out);
       case 0xca: {
         if (!number(4, n)) return false;
         float f;
@@ -418,20 +399,15 @@ class reader {
       case 0xd5:
       case 0xd6:
       case 0xd7:
-      case 0xd8:
-        return ext(std::size_t{1} << (c - 0xd4), out);
+      case 0xd8: return ext(std::size_t{1} << (c - 0xd4), out);
       case 0xd9:
       case 0xda:
-      case 0xdb:
-        return number(1 << (c - 0xd9), n) && string(n, out);
+      case 0xdb: return number(1 << (c - 0xd9), n) && string(n, out);
       case 0xdc:
-      case 0xdd:
-        return number(c == 0xdc ? 2 : 4, n) && array(n, out, depth);
+      case 0xdd: return number(c == 0xdc ? 2 : 4, n) && array(n, out, depth);
       case 0xde:
-      case 0xdf:
-        return number(c == 0xde ? 2 : 4, n) && map(n, out, depth);
-      default:
-        return fail("invalid byte 0xc1");
+      case 0xdf: return number(c == 0xde ? 2 : 4, n) && map(n, out, depth);
+      default: return fail("invalid byte 0xc1");
     }
   }
 

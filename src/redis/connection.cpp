@@ -47,8 +47,7 @@ reply to_reply(const redisReply& r) {
       // hiredis refuses arrays nested deeper than 7, so this recursion is bounded.
       for (std::size_t i = 0; i < r.elements; ++i) out.elements.push_back(to_reply(*r.element[i]));
       break;
-    default:
-      out.type = reply::kind::nil;
+    default: out.type = reply::kind::nil;
   }
   return out;
 }
@@ -85,8 +84,12 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   enum class phase { idle, connecting, handshake, up, down, stopped };
 
   impl(asio::any_io_executor ex, connection_options o)
-      : executor(std::move(ex)), options(std::move(o)), endpoint(parse_url(options.url)), timer(executor),
-        resolver(executor), random(std::random_device{}()) {}
+      : executor(std::move(ex)),
+        options(std::move(o)),
+        endpoint(parse_url(options.url)),
+        timer(executor),
+        resolver(executor),
+        random(std::random_device{}()) {}
 
   ~impl() {
     if (reader) redisReaderFree(reader);
@@ -110,22 +113,22 @@ struct connection::impl : std::enable_shared_from_this<impl> {
                        });
       return;
     }
-    resolver.async_resolve(
-        endpoint.host, std::to_string(endpoint.port),
-        [self = shared_from_this(), generation = generation](boost::system::error_code ec,
-                                                             asio::ip::tcp::resolver::results_type results) {
-          if (self->generation != generation) return;
-          if (ec) return self->fail(ec);
-          auto s = std::make_shared<asio::ip::tcp::socket>(self->executor);
-          self->connecting_socket = s;
-          asio::async_connect(*s, results, [self, s, generation](boost::system::error_code ec, const auto&) {
-            if (self->generation != generation) return;
-            self->connecting_socket.reset();
-            if (ec) return self->fail(ec);
-            s->set_option(asio::ip::tcp::no_delay(true), ec);
-            self->on_tcp_connected(std::move(*s));
-          });
-        });
+    resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                           [self = shared_from_this(), generation = generation](
+                               boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
+                             if (self->generation != generation) return;
+                             if (ec) return self->fail(ec);
+                             auto s = std::make_shared<asio::ip::tcp::socket>(self->executor);
+                             self->connecting_socket = s;
+                             asio::async_connect(*s, results,
+                                                 [self, s, generation](boost::system::error_code ec, const auto&) {
+                                                   if (self->generation != generation) return;
+                                                   self->connecting_socket.reset();
+                                                   if (ec) return self->fail(ec);
+                                                   s->set_option(asio::ip::tcp::no_delay(true), ec);
+                                                   self->on_tcp_connected(std::move(*s));
+                                                 });
+                           });
   }
 
   void on_tcp_connected(asio::ip::tcp::socket s) {
@@ -226,12 +229,10 @@ struct connection::impl : std::enable_shared_from_this<impl> {
                    ec.message());
       if (on_state) on_state(false);
     } else if (attempt == 0) {
-      spdlog::warn("redis {}: cannot connect to {}: {}; retrying", options.name, endpoint.redacted(),
-                   ec.message());
+      spdlog::warn("redis {}: cannot connect to {}: {}; retrying", options.name, endpoint.redacted(), ec.message());
       lost_once = true;
     } else {
-      spdlog::debug("redis {}: attempt {} to {} failed: {}", options.name, attempt, endpoint.redacted(),
-                    ec.message());
+      spdlog::debug("redis {}: attempt {} to {} failed: {}", options.name, attempt, endpoint.redacted(), ec.message());
     }
     timer.expires_after(next_delay());
     ++attempt;
@@ -274,13 +275,12 @@ struct connection::impl : std::enable_shared_from_this<impl> {
 
   // --- reading ----------------------------------------------------------------------
   void do_read() {
-    stream->async_read_some(asio::buffer(read_buffer),
-                            [self = shared_from_this(), s = stream, generation = generation](
-                                boost::system::error_code ec, std::size_t n) {
-                              if (self->generation != generation) return;
-                              if (ec) return self->fail(ec);
-                              self->on_read(n);
-                            });
+    stream->async_read_some(asio::buffer(read_buffer), [self = shared_from_this(), s = stream, generation = generation](
+                                                           boost::system::error_code ec, std::size_t n) {
+      if (self->generation != generation) return;
+      if (ec) return self->fail(ec);
+      self->on_read(n);
+    });
   }
 
   void on_read(std::size_t n) {
@@ -420,8 +420,8 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   }
 
   /// Adds names to a subscription set and, when connected, subscribes to the new ones.
-  void change_subscriptions(std::set<std::string>& set, const char* verb, std::vector<std::string> names,
-                            bool add, std::function<void()> done) {
+  void change_subscriptions(std::set<std::string>& set, const char* verb, std::vector<std::string> names, bool add,
+                            std::function<void()> done) {
     subscriber = true;
     std::vector<std::string> changed;
     for (auto& n : names) {

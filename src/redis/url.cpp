@@ -23,11 +23,9 @@ bool parse_int(std::string_view s, Int& out) {
 
 std::string url::redacted() const {
   switch (kind) {
-    case scheme::unix_socket:
-      return "unix://" + path;
+    case scheme::unix_socket: return "unix://" + path;
     case scheme::tcp:
-    case scheme::tls:
-      break;
+    case scheme::tls: break;
   }
   std::string out = kind == scheme::tls ? "rediss://" : "redis://";
   if (!user.empty() || !password.empty()) out += user + (password.empty() ? "" : ":***") + "@";

@@ -54,7 +54,8 @@ std::future<json> broadcast_operator::emit_with_ack(std::string_view event, json
   return std::move(future);
 }
 
-void broadcast_operator::fetch_sockets(std::function<void(std::error_code, std::vector<remote_socket>)> callback) const {
+void broadcast_operator::fetch_sockets(
+    std::function<void(std::error_code, std::vector<remote_socket>)> callback) const {
   nsp_->state().adapter->fetch_sockets(options_, std::move(callback));
 }
 

@@ -59,9 +59,15 @@ json to_json(const handshake& hs) {
       field = std::string(value);
     }
   }
-  return json{{"headers", std::move(headers)}, {"time", hs.time()},       {"address", hs.address()},
-              {"xdomain", hs.xdomain()},       {"secure", hs.secure()},   {"issued", hs.issued},
-              {"url", hs.url()},               {"query", hs.query()},     {"auth", hs.auth}};
+  return json{{"headers", std::move(headers)},
+              {"time", hs.time()},
+              {"address", hs.address()},
+              {"xdomain", hs.xdomain()},
+              {"secure", hs.secure()},
+              {"issued", hs.issued},
+              {"url", hs.url()},
+              {"query", hs.query()},
+              {"auth", hs.auth}};
 }
 
 handshake handshake_from_json(const json& j) {

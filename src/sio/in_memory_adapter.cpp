@@ -1,7 +1,7 @@
 #include <boost/asio/post.hpp>
 
-#include "sockio/adapter/ack_collector.hpp"
 #include "detail/core.hpp"
+#include "sockio/adapter/ack_collector.hpp"
 #include "sockio/codec/random_id.hpp"
 
 namespace sockio::sio {

@@ -762,7 +762,7 @@ describe("metrics and health", () => {
     const health = await boundedFetch(`${gw.url}/healthz`);
     assert.equal(health.status, 200);
     assert.match(health.headers.get("content-type"), /application\/json/);
-    assert.deepEqual(await health.json(), { status: "ok" });
+    assert.deepEqual(await health.json(), { status: "ok", cluster: { adapter: "none" } });
     const ready = await boundedFetch(`${gw.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: "ready" });

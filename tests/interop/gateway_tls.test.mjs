@@ -102,7 +102,7 @@ describe("sockio-server over TLS", () => {
       }).on("error", reject).end();
     }), EVENT_TIMEOUT_MS, "https /healthz");
     assert.equal(body.status, 200);
-    assert.deepEqual(JSON.parse(body.text), { status: "ok" });
+    assert.deepEqual(JSON.parse(body.text), { status: "ok", cluster: { adapter: "none" } });
     // Plain HTTP on the TLS port gets no HTTP answer.
     const plain = await withTimeout(fetch(`http://127.0.0.1:${gateway.port}/healthz`).then(
       (r) => r.status, () => "failed"), EVENT_TIMEOUT_MS, "plain http attempt");

@@ -172,8 +172,8 @@ TEST(Msgpack, NotepackNumberForms) {
   EXPECT_EQ(codec::to_msgpack(200), unquote(R"(\xcc\xc8)"));
   EXPECT_EQ(codec::to_msgpack(-40000), unquote(R"(\xd2\xff\xff\x63\xc0)"));
   EXPECT_EQ(codec::to_msgpack(std::string(40, 'a')).substr(0, 2), unquote(R"(\xd9\x28)"));
-  for (const auto& v : {json(nullptr), json(true), json(-5), json(1u << 31), json(-(1LL << 40)), json(0.1),
-                        json("ü"), json::array({1, json::array({2})}), json{{"k", sio::binary("\x00\xff")}}}) {
+  for (const auto& v : {json(nullptr), json(true), json(-5), json(1u << 31), json(-(1LL << 40)), json(0.1), json("ü"),
+                        json::array({1, json::array({2})}), json{{"k", sio::binary("\x00\xff")}}}) {
     EXPECT_EQ(*codec::from_msgpack(codec::to_msgpack(v)).value, v) << v.dump();
   }
 }
@@ -244,8 +244,8 @@ TEST(RedisUrl, Forms) {
   EXPECT_EQ(u.kind, redis::url::scheme::unix_socket);
   EXPECT_EQ(u.path, "/run/redis.sock");
   EXPECT_EQ(u.db, 3);
-  for (const char* bad : {"http://h", "redis://", "redis://h:0", "redis://h:70000", "redis://h/x", "unix://rel",
-                          "127.0.0.1:6379"}) {
+  for (const char* bad :
+       {"http://h", "redis://", "redis://h:0", "redis://h:70000", "redis://h/x", "unix://rel", "127.0.0.1:6379"}) {
     EXPECT_THROW(redis::parse_url(bad), std::invalid_argument) << bad;
   }
 }

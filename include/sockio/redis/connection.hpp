@@ -44,11 +44,11 @@ struct connection_options {
 /// Counters of a connection; read from any thread.
 struct connection_stats {
   bool connected = false;
-  std::uint64_t connects = 0;   ///< successful connections (the first and every reconnection)
-  std::uint64_t losses = 0;     ///< connections lost after they were up
-  std::uint64_t commands = 0;   ///< commands written
-  std::uint64_t dropped = 0;    ///< commands refused: not connected or queue full
-  std::uint64_t messages = 0;   ///< pub/sub messages received
+  std::uint64_t connects = 0;  ///< successful connections (the first and every reconnection)
+  std::uint64_t losses = 0;    ///< connections lost after they were up
+  std::uint64_t commands = 0;  ///< commands written
+  std::uint64_t dropped = 0;   ///< commands refused: not connected or queue full
+  std::uint64_t messages = 0;  ///< pub/sub messages received
 };
 
 /// A pub/sub message: `kind` is "message", "pmessage" or "smessage"; `pattern` is set

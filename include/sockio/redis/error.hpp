@@ -8,14 +8,14 @@ namespace sockio::redis {
 /// Why a command or a cluster operation did not complete.
 enum class errc {
   ok = 0,
-  not_connected,     ///< Redis is unreachable right now; the command was not sent
-  connection_lost,   ///< the connection closed before the reply came
-  queue_full,        ///< too much is waiting to be written; the command was dropped
-  server_error,      ///< Redis answered with an error reply (its text is in the reply)
-  protocol_error,    ///< the bytes from Redis were not RESP
-  stopped,           ///< the connection was stopped
-  fetch_sockets_timeout,  ///< "timeout reached while waiting for fetchSockets response"
-  all_rooms_timeout,      ///< "timeout reached while waiting for allRooms response"
+  not_connected,             ///< Redis is unreachable right now; the command was not sent
+  connection_lost,           ///< the connection closed before the reply came
+  queue_full,                ///< too much is waiting to be written; the command was dropped
+  server_error,              ///< Redis answered with an error reply (its text is in the reply)
+  protocol_error,            ///< the bytes from Redis were not RESP
+  stopped,                   ///< the connection was stopped
+  fetch_sockets_timeout,     ///< "timeout reached while waiting for fetchSockets response"
+  all_rooms_timeout,         ///< "timeout reached while waiting for allRooms response"
   server_side_emit_timeout,  ///< "timeout reached: only some responses received"
 };
 

@@ -27,12 +27,12 @@ struct adapter_options {
 
 /// What a node saw of the cluster; read from any thread.
 struct cluster_stats {
-  bool up = false;              ///< both Redis connections are up
-  std::int64_t peers = 0;       ///< other nodes seen at the last count (PUBSUB NUMSUB - 1)
-  std::uint64_t publishes = 0;  ///< messages published
-  std::uint64_t received = 0;   ///< messages received from other nodes (and emitters)
+  bool up = false;                     ///< both Redis connections are up
+  std::int64_t peers = 0;              ///< other nodes seen at the last count (PUBSUB NUMSUB - 1)
+  std::uint64_t publishes = 0;         ///< messages published
+  std::uint64_t received = 0;          ///< messages received from other nodes (and emitters)
   std::uint64_t request_timeouts = 0;  ///< cluster requests that ended without every answer
-  std::uint64_t dropped = 0;    ///< messages from Redis that did not decode, and publishes Redis refused
+  std::uint64_t dropped = 0;           ///< messages from Redis that did not decode, and publishes Redis refused
 };
 
 namespace detail {

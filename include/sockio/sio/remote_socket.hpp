@@ -28,8 +28,8 @@ struct remote_socket {
   void disconnect(bool close = false) const;
 
   namespace_* nsp = nullptr;
-  unsigned shard = 0;    ///< where it lives, when on this node
-  bool remote = false;   ///< on another node: its operations go through the adapter
+  unsigned shard = 0;   ///< where it lives, when on this node
+  bool remote = false;  ///< on another node: its operations go through the adapter
 };
 
 }  // namespace sockio::sio

@@ -117,18 +117,17 @@ void classic_adapter::ask_cluster(request_type type, std::chrono::milliseconds t
                                   std::function<std::string(const std::string&)> make,
                                   std::function<void(const json&)> on_response,
                                   std::function<void(std::error_code)> on_done) {
-  node_->count_nodes(
-      channels_.request, [this, alive = std::weak_ptr<int>(alive_), type, timeout, make = std::move(make),
-                          on_response = std::move(on_response), on_done = std::move(on_done)](
-                             std::error_code ec, std::size_t nodes) mutable {
-        if (!alive.lock()) return;
-        if (ec) return on_done(ec);
-        if (nodes <= 1) return on_done({});
-        const auto id = node_->new_request_id();
-        pending_request r{type, nodes - 1, 0, std::move(on_response), std::move(on_done), {}, this};
-        node_->begin_request(id, std::move(r), timeout);
-        node_->publish(channels_.request, make(id));
-      });
+  node_->count_nodes(channels_.request, [this, alive = std::weak_ptr<int>(alive_), type, timeout,
+                                         make = std::move(make), on_response = std::move(on_response),
+                                         on_done = std::move(on_done)](std::error_code ec, std::size_t nodes) mutable {
+    if (!alive.lock()) return;
+    if (ec) return on_done(ec);
+    if (nodes <= 1) return on_done({});
+    const auto id = node_->new_request_id();
+    pending_request r{type, nodes - 1, 0, std::move(on_response), std::move(on_done), {}, this};
+    node_->begin_request(id, std::move(r), timeout);
+    node_->publish(channels_.request, make(id));
+  });
 }
 
 void classic_adapter::fetch_sockets(const sio::broadcast_options& options,
@@ -156,7 +155,8 @@ void classic_adapter::fetch_sockets(const sio::broadcast_options& options,
           st->remote_done = true;
           finish();
         });
-    in_memory_adapter::fetch_sockets(options, [this, st, finish](std::error_code, std::vector<sio::remote_socket> local) {
+    in_memory_adapter::fetch_sockets(options, [this, st, finish](std::error_code,
+                                                                 std::vector<sio::remote_socket> local) {
       on_node([st, finish, local = std::move(local)]() mutable {
         st->value.insert(st->value.end(), std::make_move_iterator(local.begin()), std::make_move_iterator(local.end()));
         st->local_done = true;
@@ -220,11 +220,11 @@ void classic_adapter::server_side_emit(json data, sio::ack_callback ack) {
 void classic_adapter::server_count(std::function<void(std::size_t)> callback) {
   const auto home = sockets_.home_shard();
   on_node([this, home, callback = std::move(callback)] {
-    node_->count_nodes(channels_.request, [this, alive = std::weak_ptr<int>(alive_), home, callback](
-                                              std::error_code ec, std::size_t n) {
-      if (!alive.lock()) return;
-      sockets_.post(home, [callback, n = ec ? 1 : std::max<std::size_t>(n, 1)] { callback(n); });
-    });
+    node_->count_nodes(channels_.request,
+                       [this, alive = std::weak_ptr<int>(alive_), home, callback](std::error_code ec, std::size_t n) {
+                         if (!alive.lock()) return;
+                         sockets_.post(home, [callback, n = ec ? 1 : std::max<std::size_t>(n, 1)] { callback(n); });
+                       });
   });
 }
 
@@ -310,8 +310,7 @@ void classic_adapter::on_request(std::string_view payload) {
     case request_type::broadcast:
       if (!node_->has_request(request_id)) on_broadcast_request(*j);
       break;
-    default:
-      break;  // unknown types are ignored, as Node does
+    default: break;  // unknown types are ignored, as Node does
   }
 }
 
@@ -321,11 +320,10 @@ void classic_adapter::on_fetch_request(const json& request) {
   if (!o) return node_->drop(channels_.request, "bad fetchSockets options");
   ++node_->received;
   o->flags = {};
-  in_memory_adapter::fetch_sockets(
-      *o, [this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
-              std::error_code, std::vector<sio::remote_socket> sockets) {
-        respond(requester, wire::fetch_sockets_response(id, sockets));
-      });
+  in_memory_adapter::fetch_sockets(*o, [this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
+                                           std::error_code, std::vector<sio::remote_socket> sockets) {
+    respond(requester, wire::fetch_sockets_response(id, sockets));
+  });
 }
 
 void classic_adapter::on_sockets_request(const json& request) {
@@ -340,10 +338,9 @@ void classic_adapter::on_sockets_request(const json& request) {
 
 void classic_adapter::on_all_rooms_request(const json& request) {
   ++node_->received;
-  in_memory_adapter::all_rooms([this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
-                                   std::error_code, std::set<sio::room> rooms) {
-    respond(requester, wire::all_rooms_response(id, rooms));
-  });
+  in_memory_adapter::all_rooms(
+      [this, requester = text_of(request, "uid"), id = text_of(request, "requestId")](
+          std::error_code, std::set<sio::room> rooms) { respond(requester, wire::all_rooms_response(id, rooms)); });
 }
 
 void classic_adapter::on_server_side_emit_request(const json& request) {

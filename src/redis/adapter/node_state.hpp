@@ -23,7 +23,7 @@ class classic_adapter;
 /// A request of this node, waiting for one answer per other node.
 struct pending_request {
   wire::request_type type;
-  std::size_t expected = 0;                       ///< answers awaited; 0: until the timer
+  std::size_t expected = 0;  ///< answers awaited; 0: until the timer
   std::size_t received = 0;
   std::function<void(const wire::json&)> on_response;  ///< each answer
   std::function<void(std::error_code)> on_done;        ///< once: all answered, or the timer

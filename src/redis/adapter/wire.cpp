@@ -103,7 +103,8 @@ std::string fetch_sockets_request(const std::string& uid, const std::string& req
 
 std::string rooms_request(request_type type, const std::string& uid, const sio::broadcast_options& options,
                           const std::vector<sio::room>& rooms) {
-  return ojson{{"uid", uid}, {"type", static_cast<int>(type)}, {"opts", encode_options(options, false)}, {"rooms", rooms}}
+  return ojson{
+      {"uid", uid}, {"type", static_cast<int>(type)}, {"opts", encode_options(options, false)}, {"rooms", rooms}}
       .dump();
 }
 
