@@ -65,6 +65,33 @@ void classic_adapter::respond(const std::string& requester, std::string payload)
                  std::move(payload));
 }
 
+// --- this node's rooms ------------------------------------------------------------------
+
+void classic_adapter::add_all(sio::socket& s, const std::set<sio::room>& rooms) {
+  std::vector<const sio::room*> created;
+  for (const auto& r : rooms) {
+    if (room_size(s.shard(), r) == 0) created.push_back(&r);
+  }
+  in_memory_adapter::add_all(s, rooms);
+  std::lock_guard lock(rooms_mutex_);
+  for (const auto* r : created) {
+    if (room_size(s.shard(), *r) != 0) ++room_shards_[*r];
+  }
+}
+
+void classic_adapter::del(sio::socket& s, const sio::room& r) {
+  const bool had = room_size(s.shard(), r) != 0;
+  in_memory_adapter::del(s, r);
+  if (!had || room_size(s.shard(), r) != 0) return;
+  std::lock_guard lock(rooms_mutex_);
+  if (const auto it = room_shards_.find(r); it != room_shards_.end() && --it->second == 0) room_shards_.erase(it);
+}
+
+bool classic_adapter::has_room(std::string_view r) const {
+  std::lock_guard lock(rooms_mutex_);
+  return room_shards_.find(r) != room_shards_.end();
+}
+
 // --- operations started here ------------------------------------------------------------
 
 void classic_adapter::broadcast(sio::packet p, const sio::broadcast_options& options) {
@@ -256,6 +283,11 @@ void classic_adapter::disconnect_sockets(const sio::broadcast_options& options, 
 void classic_adapter::on_broadcast(std::string_view channel, std::string_view payload) {
   // `<key>#<nsp>#` then, for a single room, `<room>#`.
   if (!channel.starts_with(channels_.broadcast)) return node_->drop(channel, "not a broadcast channel");
+  // As Node: a single room's message is dropped unread when the room has no member here.
+  auto room = channel.substr(channels_.broadcast.size());
+  if (!room.empty()) {
+    if (room.back() != '#' || !has_room(room.substr(0, room.size() - 1))) return;
+  }
   std::string error;
   auto m = wire::decode_broadcast(payload, error);
   if (!m) return node_->drop(channel, error);

@@ -1,7 +1,9 @@
 // One namespace's adapter on a Redis cluster node (the classic protocol).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "sockio/adapter/in_memory_adapter.hpp"
 #include "sockio/redis/wire.hpp"
@@ -17,6 +19,8 @@ class classic_adapter final : public sio::in_memory_adapter {
   classic_adapter(sio::namespace_& nsp, std::shared_ptr<node_state> node);
   ~classic_adapter() override;
 
+  void add_all(sio::socket& s, const std::set<sio::room>& rooms) override;
+  void del(sio::socket& s, const sio::room& r) override;
   void broadcast(sio::packet p, const sio::broadcast_options& options) override;
   void broadcast_with_ack(sio::packet p, const sio::broadcast_options& options, sio::ack_callback callback) override;
   void fetch_sockets(const sio::broadcast_options& options,
@@ -54,6 +58,12 @@ class classic_adapter final : public sio::in_memory_adapter {
   void on_broadcast_request(const wire::json& request);
   void on_server_side_emit_request(const wire::json& request);
 
+  /// Whether `r` has a member on this node (any shard): Node's filter of single-room
+  /// channels, applied before a message is decoded.
+  bool has_room(std::string_view r) const;
+
+  mutable std::mutex rooms_mutex_;
+  std::map<std::string, unsigned, std::less<>> room_shards_;  // room → shards with members
   std::shared_ptr<node_state> node_;
   wire::channels channels_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // reset on the node's thread at the end
