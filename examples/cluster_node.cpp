@@ -2,7 +2,8 @@
 // mixed-cluster tests (tests/interop/cluster_node.mjs is the Node side, with the same
 // control events).
 //
-//   cluster_node --redis URL --name NAME [--port N] [--host ADDR] [--threads N]
+//   cluster_node --redis URL --name NAME [--specific] [--port N] [--host ADDR] [--threads N]
+//   (--specific: publish_on_specific_response_channel)
 //
 // - on connection: socket.data = {node: NAME, user: auth.user}
 // - "join" (room)              -> joins, acknowledges
@@ -154,6 +155,7 @@ struct node_app {
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;
   std::string redis_url = "redis://127.0.0.1:6379";
+  bool specific = false;
   node_app app;
   app.name = "cpp";
   // --redis and --name first; the rest are the fixtures' common flags.
@@ -162,6 +164,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--redis" && i + 1 < argc) {
       redis_url = argv[++i];
+    } else if (arg == "--specific") {
+      specific = true;
     } else if (arg == "--name" && i + 1 < argc) {
       app.name = argv[++i];
     } else {
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
   sockio::redis::adapter_options cluster;
   cluster.connection.url = redis_url;
   cluster.requests_timeout = 2000ms;
+  cluster.publish_on_specific_response_channel = specific;
   sockio::redis::node node(cluster);
 
   sio::server_options options;

@@ -274,3 +274,44 @@ describe("mixed cluster: Node + sockio on one Redis", () => {
     }
   }
 });
+
+describe("publishOnSpecificResponseChannel: answers on the requester's own channel", () => {
+  const ctx = {};
+  before(async () => {
+    const scope = { after: (fn) => ctx.cleanups.push(fn) };
+    ctx.cleanups = [];
+    ctx.redis = await startRedis(scope);
+    ctx.control = await redisClient(scope, ctx.redis);
+    [ctx.js, ctx.cpp] = await Promise.all([
+      startNodeNode(scope, ctx.redis, "js", { specific: true }),
+      startCppNode(scope, ctx.redis, "cpp", { specific: true }),
+    ]);
+    await waitForNodes(ctx.control, 2);
+  });
+  after(async () => {
+    for (const fn of ctx.cleanups.reverse()) await fn();
+  });
+
+  for (const from of ["js", "cpp"]) {
+    test(`requests started on ${from} are answered on its channel`, async (t) => {
+      const [a, b] = await Promise.all([connect(t, ctx.js), connect(t, ctx.cpp)]);
+      await Promise.all([join(a, "s"), join(b, "s")]);
+      for (const s of [a, b]) collect(s, "q");
+      // Every answer goes to socket.io-response#/#<uid>#: watch that no shared one is used.
+      const shared = [];
+      const watcher = ctx.control.duplicate();
+      await watcher.connect();
+      t.after(() => watcher.disconnect());
+      await watcher.subscribe("socket.io-response#/#", (m) => shared.push(m));
+      const driver = ctx[from] === ctx.js ? a : b;
+      const { error, sockets } = await op(driver, { op: "fetchSockets", rooms: ["s"] });
+      assert.equal(error, null);
+      assert.deepEqual(sockets.map((s) => s.id).sort(), [a.id, b.id].sort());
+      const rooms = await op(driver, { op: "allRooms" });
+      assert.ok(rooms.rooms.includes("s"));
+      const acks = await op(driver, { op: "broadcastWithAck", rooms: ["s"], event: "q", args: [], timeout: 3000 });
+      assert.deepEqual(acks.responses.sort(), [`ack-${a.id}`, `ack-${b.id}`].sort());
+      assert.deepEqual(shared, []);
+    });
+  }
+});

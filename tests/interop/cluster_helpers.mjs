@@ -74,9 +74,9 @@ export async function waitForNodes(client, n, channel = "socket.io-request#/#") 
 }
 
 // A sockio cluster node (examples/cluster_node.cpp), stopped after `t`.
-export async function startCppNode(t, redis, name, { threads = 1 } = {}) {
+export async function startCppNode(t, redis, name, { threads = 1, specific = false } = {}) {
   const fixture = spawnFixture(CLUSTER_NODE, ["--port", "0", "--host", "127.0.0.1", "--threads", String(threads),
-    "--redis", redis.url, "--name", name]);
+    "--redis", redis.url, "--name", name, ...(specific ? ["--specific"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening();
   fixture.name = name;
@@ -84,8 +84,9 @@ export async function startCppNode(t, redis, name, { threads = 1 } = {}) {
 }
 
 // A Node socket.io node with @socket.io/redis-adapter, stopped after `t`.
-export async function startNodeNode(t, redis, name) {
-  const fixture = spawnFixture(process.execPath, [NODE_NODE, "--port", "0", "--redis", redis.url, "--name", name]);
+export async function startNodeNode(t, redis, name, { specific = false } = {}) {
+  const fixture = spawnFixture(process.execPath, [NODE_NODE, "--port", "0", "--redis", redis.url, "--name", name,
+    ...(specific ? ["--specific"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening(10000);
   fixture.name = name;

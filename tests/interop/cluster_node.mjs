@@ -2,7 +2,7 @@
 // Node side of the mixed-cluster tests, with the control events of
 // examples/cluster_node.cpp.
 //
-//   node tests/interop/cluster_node.mjs --redis URL --name NAME [--port N]
+//   node tests/interop/cluster_node.mjs --redis URL --name NAME [--specific] [--port N]
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -24,7 +24,10 @@ await Promise.all([pub.connect(), sub.connect()]);
 
 const http = createServer();
 const io = new Server(http, { cors: { origin: "*" } });
-io.adapter(createAdapter(pub, sub, { requestsTimeout: 2000 }));
+io.adapter(createAdapter(pub, sub, {
+  requestsTimeout: 2000,
+  publishOnSpecificResponseChannel: process.argv.includes("--specific"),
+}));
 
 const received = [];
 io.on("ping", (...args) => {
