@@ -1,0 +1,249 @@
+// redis::connection against a real redis-server: pipelining, pub/sub, reconnection with
+// subscriptions restored, failing fast while Redis is away, the queue and reply limits,
+// AUTH and SELECT, Unix sockets, TLS with verification.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "redis_server.hpp"
+#include "sockio/redis/connection.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace redis = sockio::redis;
+using sockio::test::redis_server;
+
+/// A loop on its own thread for the connections of one test.
+struct loop {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread{[this] { io.run(); }};
+  ~loop() {
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+};
+
+/// A started connection whose state changes can be waited for.
+struct client {
+  client(loop& l, redis::connection_options o) : conn(std::make_unique<redis::connection>(l.io.get_executor(), o)) {
+    conn->on_state([this](bool up) {
+      std::lock_guard lock(mutex);
+      (up ? ups : downs)++;
+      changed.notify_all();
+    });
+    conn->on_message([this](const redis::pubsub_message& m) {
+      std::lock_guard lock(mutex);
+      messages.push_back(std::string(m.channel) + "=" + std::string(m.payload));
+      changed.notify_all();
+    });
+    conn->start();
+  }
+  ~client() {
+    conn.reset();  // stops it; the loop outlives it (the connection's rule)
+  }
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds ms = 5000ms) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, ms, pred);
+  }
+  /// Runs a command and waits for its outcome.
+  std::pair<std::error_code, redis::reply> run(std::vector<std::string> args) {
+    std::promise<std::pair<std::error_code, redis::reply>> p;
+    conn->command(std::move(args), [&](std::error_code ec, redis::reply r) { p.set_value({ec, std::move(r)}); });
+    auto f = p.get_future();
+    EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
+    return f.get();
+  }
+
+  std::unique_ptr<redis::connection> conn;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int ups = 0;
+  int downs = 0;
+  std::vector<std::string> messages;
+};
+
+redis::connection_options options(const std::string& url) {
+  redis::connection_options o;
+  o.url = url;
+  o.reconnect_delay = 20ms;
+  o.reconnect_delay_max = 200ms;
+  return o;
+}
+
+TEST(RedisConnection, PipelinedCommandsAreAnsweredInOrder) {
+  redis_server server;
+  loop l;
+  client c(l, options(server.url()));
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  std::vector<std::int64_t> seen;
+  std::promise<void> all;
+  for (int i = 0; i < 1000; ++i) {
+    c.conn->command({"INCR", "counter"}, [&, i](std::error_code ec, redis::reply r) {
+      EXPECT_FALSE(ec);
+      seen.push_back(r.integer);
+      if (i == 999) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(seen.size(), 1000u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<std::int64_t>(i + 1));
+  // Binary-safe arguments and an error reply.
+  EXPECT_FALSE(c.run({"SET", std::string("k\0\r\n", 4), std::string("v\0\xff", 3)}).first);
+  EXPECT_EQ(c.run({"GET", std::string("k\0\r\n", 4)}).second.str, std::string("v\0\xff", 3));
+  const auto [ec, r] = c.run({"NOSUCHCOMMAND"});
+  EXPECT_EQ(ec, redis::errc::server_error);
+  EXPECT_TRUE(r.is_error());
+}
+
+TEST(RedisConnection, CommandsFailAtOnceWhileRedisIsUnreachable) {
+  const auto port = redis_server::free_port();  // nothing listens there
+  loop l;
+  client c(l, options("redis://127.0.0.1:" + std::to_string(port)));
+  const auto started = std::chrono::steady_clock::now();
+  const auto [ec, r] = c.run({"PING"});
+  EXPECT_EQ(ec, redis::errc::not_connected);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+  EXPECT_GE(c.conn->stats().dropped, 1u);
+  EXPECT_FALSE(c.conn->connected());
+  // It keeps trying, and comes up once Redis is there.
+  redis_server server({}, port);
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+}
+
+TEST(RedisConnection, SubscriptionsAreRestoredAfterRedisRestarts) {
+  redis_server server;
+  loop l;
+  client sub(l, options(server.url()));
+  client pub(l, options(server.url()));
+  std::promise<void> subscribed;
+  sub.conn->subscribe({"news"});
+  sub.conn->psubscribe({"room:*"}, [&] { subscribed.set_value(); });
+  ASSERT_EQ(subscribed.get_future().wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(pub.wait([&] { return pub.ups == 1; }));
+  EXPECT_EQ(pub.run({"PUBLISH", "news", "one"}).second.integer, 1);
+  ASSERT_TRUE(sub.wait([&] { return sub.messages.size() == 1; }));
+
+  server.restart();
+  ASSERT_TRUE(sub.wait([&] { return sub.downs == 1 && sub.ups == 2; }, 10s));
+  ASSERT_TRUE(pub.wait([&] { return pub.ups == 2; }, 10s));
+  // The resubscription is on the wire before anything published after it.
+  for (int i = 0; i < 200 && pub.run({"PUBSUB", "NUMSUB", "news"}).second.elements.at(1).integer != 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(pub.run({"PUBLISH", "news", "two"}).second.integer, 1);
+  EXPECT_EQ(pub.run({"PUBLISH", "room:7", "three"}).second.integer, 1);
+  ASSERT_TRUE(sub.wait([&] { return sub.messages.size() == 3; }));
+  EXPECT_EQ(sub.messages, (std::vector<std::string>{"news=one", "news=two", "room:7=three"}));
+  EXPECT_EQ(sub.conn->stats().losses, 1u);
+  EXPECT_EQ(sub.conn->stats().connects, 2u);
+}
+
+TEST(RedisConnection, TheQueueLimitDropsWhatASlowRedisCannotTake) {
+  redis_server server;
+  loop l;
+  auto o = options(server.url());
+  o.max_queued_bytes = 1 << 20;
+  client c(l, o);
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  server.pause();  // Redis stops reading: the kernel's buffers fill, then ours
+  const std::string big(64 * 1024, 'x');
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 2000 && refused == 0; ++i) {
+    std::promise<void> queued;
+    c.conn->command({"PUBLISH", "ch", big}, [&](std::error_code ec, redis::reply) {
+      if (ec == redis::errc::queue_full) ++refused;
+    });
+    // Wait for the command to be taken (or refused) by the loop.
+    c.conn->command({"ECHO", "mark"}, [&](std::error_code ec, redis::reply) {
+      if (ec == redis::errc::queue_full) ++refused;
+    });
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_GE(refused.load(), 1);
+  EXPECT_GE(c.conn->stats().dropped, 1u);
+  server.resume();
+  // What was queued goes through; the connection serves again.
+  EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+}
+
+TEST(RedisConnection, AReplyLargerThanTheLimitClosesTheConnection) {
+  redis_server server;
+  loop l;
+  auto o = options(server.url());
+  o.max_reply_bytes = 64 * 1024;
+  client c(l, o);
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  EXPECT_FALSE(c.run({"SET", "big", std::string(1 << 20, 'x')}).first);
+  EXPECT_EQ(c.run({"GET", "big"}).first, redis::errc::connection_lost);
+  ASSERT_TRUE(c.wait([&] { return c.downs == 1 && c.ups == 2; }));
+  EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+}
+
+TEST(RedisConnection, AuthAndSelectFromTheUrl) {
+  redis_server server({"--requirepass", "s3cret"});
+  loop l;
+  client c(l, options("redis://:s3cret@127.0.0.1:" + std::to_string(server.port()) + "/3"));
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  EXPECT_FALSE(c.run({"SET", "where", "db3"}).first);
+  client other(l, options("redis://default:s3cret@127.0.0.1:" + std::to_string(server.port())));
+  ASSERT_TRUE(other.wait([&] { return other.ups == 1; }));
+  EXPECT_EQ(other.run({"GET", "where"}).second.type, redis::reply::kind::nil);  // db 0
+  EXPECT_EQ(other.run({"SELECT", "3"}).second.str, "OK");
+  EXPECT_EQ(other.run({"GET", "where"}).second.str, "db3");
+  // A wrong password never comes up; its commands fail at once.
+  client wrong(l, options("redis://:nope@127.0.0.1:" + std::to_string(server.port())));
+  EXPECT_FALSE(wrong.wait([&] { return wrong.ups > 0; }, 500ms));
+  EXPECT_EQ(wrong.run({"PING"}).first, redis::errc::not_connected);
+}
+
+TEST(RedisConnection, UnixSocket) {
+  const auto path = std::filesystem::temp_directory_path() / ("sockio-redis-" + std::to_string(::getpid()) + ".sock");
+  redis_server server({"--unixsocket", path.string(), "--unixsocketperm", "700"});
+  loop l;
+  client c(l, options("unix://" + path.string()));
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+  EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+}
+
+TEST(RedisConnection, TlsVerifiesTheCertificateAndTheHostName) {
+  const auto dir = std::filesystem::temp_directory_path() / ("sockio-redis-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto cert = (dir / "cert.pem").string();
+  const auto key = (dir / "key.pem").string();
+  const auto command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
+      "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const auto port = redis_server::free_port();
+  redis_server server({"--port", "0", "--tls-port", std::to_string(port), "--tls-cert-file", cert, "--tls-key-file",
+                       key, "--tls-ca-cert-file", cert, "--tls-auth-clients", "no"},
+                      port);
+  loop l;
+  auto trusted = options("rediss://localhost:" + std::to_string(port));
+  trusted.tls_ca_file = cert;
+  client good(l, trusted);
+  ASSERT_TRUE(good.wait([&] { return good.ups == 1; }));
+  EXPECT_EQ(good.run({"PING"}).second.str, "PONG");
+  // The system's CAs do not know this certificate: never up.
+  client unknown(l, options("rediss://localhost:" + std::to_string(port)));
+  EXPECT_FALSE(unknown.wait([&] { return unknown.ups > 0; }, 500ms));
+  // Trusted, but the name does not match the certificate.
+  auto renamed = options("rediss://127.0.0.2:" + std::to_string(port));
+  renamed.tls_ca_file = cert;
+  client mismatch(l, renamed);
+  EXPECT_FALSE(mismatch.wait([&] { return mismatch.ups > 0; }, 500ms));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
