@@ -3,6 +3,7 @@
 // then sockio with threads=2 for the scaling row, and the raw WebSocket echo ceiling.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -22,13 +23,15 @@ const serverCores = cores >= 2 ? "0" : null;
 const generatorCore = cores >= 2 ? 1 : null;
 
 const plan = quick
-  ? { connect: 1000, echoClients: 50, echoSeconds: 3, fanout1k: [1000, 20], fanout10k: [10000, 3], idle: 5000 }
-  : { connect: 5000, echoClients: 100, echoSeconds: 10, fanout1k: [1000, 100], fanout10k: [10000, 20], idle: 15000 };
+  ? { connect: 1000, echoClients: 50, echoSeconds: 3, fanout1k: [1000, 20], fanout10k: [10000, 3], idle: 5000,
+      cluster: [400, 10] }
+  : { connect: 5000, echoClients: 100, echoSeconds: 10, fanout1k: [1000, 100], fanout10k: [10000, 20], idle: 15000,
+      cluster: [1000, 100] };
 
-function startServer(kind, threads = 1) {
+function startServer(kind, threads = 1, extra = []) {
   const [cmd, ...rest] = {
-    node: ["node", path.join(here, "node/server.mjs"), "--port", "0"],
-    sockio: [SERVER, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads)],
+    node: ["node", path.join(here, "node/server.mjs"), "--port", "0", ...extra],
+    sockio: [SERVER, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads), ...extra],
     raw: [RAW, "--port", "0", "--host", "127.0.0.1"],
   }[kind];
   const pinned = threads > 1 || !serverCores ? [] : ["taskset", "-c", serverCores];
@@ -85,6 +88,49 @@ async function measure(kind, scenario, extra, threads = 1) {
   }
 }
 
+// The cluster row: a redis-server and two nodes (all on the servers' core), half the
+// receivers on each; the broadcasts start on node A and reach node B through Redis.
+async function measureCluster(kind) {
+  const { createClient } = await import("redis");
+  const redisPort = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+  const redisArgv = [...(serverCores ? ["taskset", "-c", serverCores] : []), "redis-server", "--port", String(redisPort),
+    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const redis = spawn(redisArgv[0], redisArgv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    let out = "";
+    redis.stdout.on("data", (d) => {
+      out += d;
+      if (/Ready to accept connections/.test(out)) resolve();
+    });
+    redis.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
+  });
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const nodes = [];
+  try {
+    nodes.push(await startServer(kind, 1, ["--redis", url]), await startServer(kind, 1, ["--redis", url]));
+    const control = createClient({ url });
+    await control.connect();
+    for (let i = 0; i < 200; i++) {  // both nodes subscribed (Redis offers no event for it)
+      if ((await control.pubSubNumSub("socket.io-request#/#"))["socket.io-request#/#"] === 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await control.disconnect();
+    const [clients, bursts] = plan.cluster;
+    const result = await bench(nodes[0], "fanout", ["--clients", String(clients), "--bursts", String(bursts),
+      "--port2", String(nodes[1].port)]);
+    process.stderr.write(`  ${kind} cluster fanout: done\n`);
+    return result;
+  } finally {
+    for (const n of nodes) await stopServer(n);
+    redis.kill("SIGKILL");
+  }
+}
+
 const scenarios = {
   connect_rate: { scenario: "connect", extra: ["--clients", String(plan.connect)], figure: (r) => r.connections_per_second, unit: "conn/s", higher: true },
   echo_throughput: { scenario: "echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
@@ -92,6 +138,10 @@ const scenarios = {
   fanout_1k: { scenario: "fanout", extra: ["--clients", String(plan.fanout1k[0]), "--bursts", String(plan.fanout1k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
   fanout_10k: { scenario: "fanout", extra: ["--clients", String(plan.fanout10k[0]), "--bursts", String(plan.fanout10k[1])], figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
   idle_memory: { scenario: "idle", extra: ["--clients", String(plan.idle), "--duration", "2"], figure: (r) => r.bytes_per_connection, unit: "bytes/conn", higher: false },
+  cluster_fanout: { from: "cluster_fanout", figure: (r) => r.deliveries_per_second, unit: "deliveries/s", higher: true },
+  cluster_cross_node: { from: "cluster_fanout", figure: (r) => r.cross_node_deliveries_per_second, unit: "deliveries/s", higher: true },
+  cluster_cross_p50: { from: "cluster_fanout", figure: (r) => r.cross_node_latency_ms.p50, unit: "ms", higher: false },
+  cluster_cross_p99: { from: "cluster_fanout", figure: (r) => r.cross_node_latency_ms.p99, unit: "ms", higher: false },
   polling_echo: { scenario: "polling-echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
 };
 
@@ -102,6 +152,8 @@ for (const [name, s] of Object.entries(scenarios)) {
   process.stderr.write(`${name}\n`);
   raw[name] = { node: await measure("node", s.scenario, s.extra), sockio: await measure("sockio", s.scenario, s.extra) };
 }
+process.stderr.write("cluster_fanout\n");
+raw.cluster_fanout = { node: await measureCluster("node"), sockio: await measureCluster("sockio") };
 process.stderr.write("echo_vs_raw\n");
 raw.raw_echo = await measure("raw", "echo", ["--raw", ...scenarios.echo_throughput.extra]);
 process.stderr.write("scaling (sockio threads=2)\n");
@@ -145,6 +197,9 @@ const lines = [
   ...Object.entries(results).filter(([n]) => n !== "echo_vs_raw").map(([n, r]) => `| ${n} (${r.unit}) | ${fmt(r.node)} | ${fmt(r.sockio)} | ${r.ratio.toFixed(2)} |`),
   `| echo_vs_raw (acks/s) | raw WS ${fmt(rawAcks)} | ${fmt(results.echo_vs_raw.sockio)} | ${results.echo_vs_raw.ratio.toFixed(2)} |`, "",
   `Scaling, sockio threads=2: echo ${fmt(report.scaling.echo_acks_per_second)} acks/s, fan-out 1k ${fmt(report.scaling.fanout_1k_deliveries_per_second)} deliveries/s.`, "",
+  `Cluster (two nodes and redis-server on one core, ${plan.cluster[0]} receivers split over both, ${plan.cluster[1]} broadcasts from node A): ` +
+    `same-node p50 ${fmt(raw.cluster_fanout.node.latency_ms.p50)} ms (Node) / ${fmt(raw.cluster_fanout.sockio.latency_ms.p50)} ms (sockio), ` +
+    `cross-node p50 ${fmt(raw.cluster_fanout.node.cross_node_latency_ms.p50)} ms / ${fmt(raw.cluster_fanout.sockio.cross_node_latency_ms.p50)} ms.`, "",
   ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : []),
 ];
 writeFileSync(path.join(outDir, "latest.md"), lines.join("\n"));

@@ -3,7 +3,7 @@
 //
 //   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout|polling-echo] [--clients N]
 //                [--duration S] [--threads N] [--bursts K] [--payload BYTES]
-//                [--server-pid PID] [--json] [--raw]
+//                [--server-pid PID] [--json] [--raw] [--port2 M]
 //
 // Scenarios:
 //   connect  open N connections (handshake + namespace connect): connections/s, failures
@@ -12,6 +12,8 @@
 //   fanout   N clients join one room; one of them asks for K broadcasts: deliveries/s and
 //            delivery latency p50/p99 (timestamp carried in the payload)
 //   polling-echo  the echo over HTTP long-polling only (POST the event, GET its ack)
+// --port2 M (fanout): every other client connects to a second node of a cluster on M; the
+// broadcasts start on the first node, and the figures split same-node and cross-node.
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -58,7 +60,7 @@ bool wait_until(const std::function<bool()>& cond, double seconds) {
 int usage() {
   std::cerr << "usage: sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]\n"
                "                    [--duration S] [--threads N] [--bursts K] [--payload BYTES]\n"
-               "                    [--server-pid PID] [--json] [--raw]\n";
+               "                    [--server-pid PID] [--json] [--raw] [--port2 M]\n";
   return 2;
 }
 
@@ -70,6 +72,8 @@ std::optional<options> parse_options(int argc, char** argv) {
     const bool value = i + 1 < argc;
     if (a == "--port" && value)
       opt.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
+    else if (a == "--port2" && value)
+      opt.port2 = static_cast<std::uint16_t>(std::stoi(argv[++i]));
     else if (a == "--host" && value)
       opt.host = argv[++i];
     else if (a == "--scenario" && value)
@@ -114,7 +118,7 @@ class load {
 
   /// Starts every client and waits (at most a minute) until each is connected or failed;
   /// the seconds it took.
-  double connect_all(const tcp::endpoint& endpoint) {
+  double connect_all(const tcp::endpoint& endpoint, const tcp::endpoint& endpoint2) {
     const auto& opt = shared_.opt;
     const auto start = clock_type::now();
     for (unsigned i = 0; i < opt.clients; ++i) {
@@ -122,7 +126,9 @@ class load {
       auto c = opt.scenario == "polling-echo" ? make_polling_client(*contexts_[t], shared_, per_thread_[t])
                                               : make_ws_client(*contexts_[t], shared_, per_thread_[t]);
       clients_.push_back(c);
-      net::post(*contexts_[t], [c, endpoint] { c->start(endpoint); });
+      const bool second = opt.port2 != 0 && i % 2 == 1;
+      if (second) c->set_remote();
+      net::post(*contexts_[t], [c, e = second ? endpoint2 : endpoint] { c->start(e); });
     }
     wait_until(
         [&] {
@@ -153,6 +159,9 @@ class load {
       total.acks += st.acks;
       total.deliveries += st.deliveries;
       total.latencies_us.insert(total.latencies_us.end(), st.latencies_us.begin(), st.latencies_us.end());
+      total.remote_deliveries += st.remote_deliveries;
+      total.remote_latencies_us.insert(total.remote_latencies_us.end(), st.remote_latencies_us.begin(),
+                                       st.remote_latencies_us.end());
       if (total.first_error.empty()) total.first_error = st.first_error;
     }
     return total;
@@ -231,6 +240,12 @@ void report(const options& opt, stats& total, double measured, json& result) {
     result["deliveries_per_second"] = total.deliveries / std::max(measured, 1e-9);
     result["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.5)},
                             {"p99", percentile(total.latencies_us, 0.99)}};
+    if (opt.port2 != 0) {  // latency_ms is then the first node's own clients'
+      result["cross_node_deliveries"] = total.remote_deliveries;
+      result["cross_node_deliveries_per_second"] = total.remote_deliveries / std::max(measured, 1e-9);
+      result["cross_node_latency_ms"] = {{"p50", percentile(total.remote_latencies_us, 0.5)},
+                                         {"p99", percentile(total.remote_latencies_us, 0.99)}};
+    }
   }
   result["measured_seconds"] = measured;
   if (opt.json_output) {
@@ -263,7 +278,8 @@ int run(const options& opt) {
   }
   load l(opt);
   const long rss_before = opt.server_pid ? rss_kib(opt.server_pid) : -1;
-  const double connect_seconds = l.connect_all(endpoint);
+  const tcp::endpoint endpoint2(endpoint.address(), opt.port2);
+  const double connect_seconds = l.connect_all(endpoint, endpoint2);
   const auto ready = l.shared().ready.load();
   std::cerr << "sockio-bench: " << ready << "/" << opt.clients << " connected in " << connect_seconds << " s\n";
   json result{{"scenario", opt.scenario}, {"clients", opt.clients}, {"threads", opt.threads}};

@@ -22,6 +22,7 @@ using clock_type = std::chrono::steady_clock;
 struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  std::uint16_t port2 = 0;  // a second node of a cluster: every other client connects there
   std::string scenario = "echo";
   unsigned clients = 100;
   double duration = 5;
@@ -44,6 +45,8 @@ struct stats {
   std::uint64_t acks = 0;
   std::uint64_t deliveries = 0;
   std::vector<std::uint32_t> latencies_us;
+  std::uint64_t remote_deliveries = 0;  // to clients of the second node
+  std::vector<std::uint32_t> remote_latencies_us;
   std::string first_error;
 
   void fail(const std::string& what) {
@@ -74,6 +77,8 @@ class client {
   virtual void start(const tcp::endpoint& endpoint) = 0;
   virtual void join_room() {}
   virtual void request_burst() {}
+  /// The client is on the cluster's second node (its deliveries crossed Redis).
+  void set_remote() { remote_ = true; }
   void close() {
     beast::error_code ignored;
     socket_.close(ignored);
@@ -96,6 +101,7 @@ class client {
   shared_state& shared_;
   stats& stats_;
   std::string payload_;
+  bool remote_ = false;
 };
 
 /// A client speaking Socket.IO over WebSocket (ws_client.cpp), or over long-polling only

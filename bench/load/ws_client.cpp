@@ -106,7 +106,13 @@ class connection final : public client, public std::enable_shared_from_this<conn
       shared_.deliveries.fetch_add(1, std::memory_order_relaxed);
       std::int64_t ts = 0;
       std::from_chars(m.data() + 10, m.data() + m.size(), ts);
-      stats_.latencies_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_us() - ts)));
+      const auto latency = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_us() - ts));
+      if (remote_) {
+        ++stats_.remote_deliveries;
+        stats_.remote_latencies_us.push_back(latency);
+      } else {
+        stats_.latencies_us.push_back(latency);
+      }
       return;
     }
     if (m.starts_with("44") || m.starts_with("1")) fail("refused or closed: " + std::string(m.substr(0, 80)));

@@ -1,7 +1,8 @@
 // Reference server for bench/compare: npm socket.io 4.8 (pinned in the root lockfile) with
 // the same handlers as bench/bench_server.cpp.
 //
-//   node bench/node/server.mjs [--port N]     prints "listening on port N"
+//   node bench/node/server.mjs [--port N] [--redis URL]     prints "listening on port N"
+//   (--redis: a node of a cluster on that Redis, with @socket.io/redis-adapter)
 //
 // - "echo" (...args, ack)         -> ack(...args)
 // - "join" (room, ack)            -> joins, ack()
@@ -14,6 +15,15 @@ const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 3001;
 
 const httpServer = createServer();
 const io = new Server(httpServer, { serveClient: false });
+const redisArg = process.argv.indexOf("--redis");
+if (redisArg > 0) {
+  const { createClient } = await import("redis");
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const pub = createClient({ url: process.argv[redisArg + 1] });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+}
 
 io.on("connection", (socket) => {
   socket.on("echo", (...args) => {
