@@ -149,12 +149,12 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     tls->set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
     SSL_set_tlsext_host_name(tls->native_handle(), endpoint.host.c_str());
     stream = std::move(st);
-    tls->async_handshake(asio::ssl::stream_base::client,
-                         [self = shared_from_this(), generation = generation](boost::system::error_code ec) {
-                           if (self->generation != generation) return;
-                           if (ec) return self->fail(ec);
-                           self->on_connected(std::move(self->stream));
-                         });
+    tls->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(), s = stream,
+                                                          generation = generation](boost::system::error_code ec) {
+      if (self->generation != generation) return;
+      if (ec) return self->fail(ec);
+      self->on_connected(std::move(self->stream));
+    });
   }
 
   void on_connected(std::shared_ptr<redis_stream> s) {

@@ -53,7 +53,13 @@ void node_state::shutdown() {
   });
   work.reset();
   io.stop();
-  thread.join();
+  // The last owner may let go on the node's own thread (a handler's capture): it cannot
+  // join itself, and its loop ends with this handler.
+  if (thread.get_id() == std::this_thread::get_id()) {
+    thread.detach();
+  } else {
+    thread.join();
+  }
 }
 
 void node_state::post(std::function<void()> fn) {
