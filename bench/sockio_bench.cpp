@@ -3,7 +3,7 @@
 //
 //   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout|polling-echo] [--clients N]
 //                [--duration S] [--threads N] [--bursts K] [--payload BYTES]
-//                [--server-pid PID] [--json] [--raw] [--port2 M]
+//                [--server-pid PID] [--json] [--raw] [--port2 M] [--paced]
 //
 // Scenarios:
 //   connect  open N connections (handshake + namespace connect): connections/s, failures
@@ -14,6 +14,8 @@
 //   polling-echo  the echo over HTTP long-polling only (POST the event, GET its ack)
 // --port2 M (fanout): every other client connects to a second node of a cluster on M; the
 // broadcasts start on the first node, and the figures split same-node and cross-node.
+// --paced (fanout): one broadcast at a time, each once the previous reached every client:
+// the delivery latency without queueing (a wait of at most 5 ms between them: its poll).
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -60,7 +62,7 @@ bool wait_until(const std::function<bool()>& cond, double seconds) {
 int usage() {
   std::cerr << "usage: sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]\n"
                "                    [--duration S] [--threads N] [--bursts K] [--payload BYTES]\n"
-               "                    [--server-pid PID] [--json] [--raw] [--port2 M]\n";
+               "                    [--server-pid PID] [--json] [--raw] [--port2 M] [--paced]\n";
   return 2;
 }
 
@@ -94,6 +96,8 @@ std::optional<options> parse_options(int argc, char** argv) {
       opt.json_output = true;
     else if (a == "--raw")
       opt.raw = true;
+    else if (a == "--paced")
+      opt.paced = true;
     else
       return usage(), std::nullopt;
   }
@@ -216,8 +220,16 @@ double run_scenario(load& l, long rss_before, json& result) {
     shared.measuring = true;
     const auto start = clock_type::now();
     const std::uint64_t expected = std::uint64_t{shared.ready} * opt.bursts;
-    net::post(l.first().context(), [&c = l.first()] { c.request_burst(); });
-    wait_until([&] { return shared.deliveries >= expected; }, std::max(opt.duration, 30.0));
+    if (opt.paced) {
+      // Latency without queueing: each broadcast starts once the previous one arrived everywhere.
+      for (unsigned k = 1; k <= opt.bursts; ++k) {
+        net::post(l.first().context(), [&c = l.first()] { c.request_burst(1); });
+        if (!wait_until([&] { return shared.deliveries >= std::uint64_t{shared.ready} * k; }, 30)) break;
+      }
+    } else {
+      net::post(l.first().context(), [&c = l.first(), n = opt.bursts] { c.request_burst(n); });
+      wait_until([&] { return shared.deliveries >= expected; }, std::max(opt.duration, 30.0));
+    }
     shared.measuring = false;
     result["expected_deliveries"] = expected;
     return std::chrono::duration<double>(clock_type::now() - start).count();

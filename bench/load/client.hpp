@@ -31,7 +31,8 @@ struct options {
   std::size_t payload = 32;
   long server_pid = 0;
   bool json_output = false;
-  bool raw = false;  // plain WebSocket echo server: no Engine.IO / Socket.IO framing
+  bool raw = false;    // plain WebSocket echo server: no Engine.IO / Socket.IO framing
+  bool paced = false;  // fanout: one broadcast at a time, the next once all were delivered
 };
 
 inline std::int64_t now_us() {
@@ -76,7 +77,8 @@ class client {
   net::io_context& context() { return context_; }
   virtual void start(const tcp::endpoint& endpoint) = 0;
   virtual void join_room() {}
-  virtual void request_burst() {}
+  /// Asks the server for `count` broadcasts to the room.
+  virtual void request_burst(unsigned /*count*/) {}
   /// The client is on the cluster's second node (its deliveries crossed Redis).
   void set_remote() { remote_ = true; }
   void close() {

@@ -44,8 +44,8 @@ class connection final : public client, public std::enable_shared_from_this<conn
   /// Connect time of this client in microseconds (valid once connected).
   std::int64_t connect_us() const { return connect_us_; }
   void join_room() override { send("420[\"join\",\"bench\"]"); }
-  void request_burst() override {
-    const json args = json::array({"burst", "bench", shared_.opt.bursts, now_us(), payload_});
+  void request_burst(unsigned count) override {
+    const json args = json::array({"burst", "bench", count, now_us(), payload_});
     send("42" + std::to_string(++ack_id_) + args.dump());
   }
 

@@ -2,7 +2,7 @@
 // nodes, the cluster's state in /healthz and /metrics, garbage on the channels, Redis
 // killed and restarted, and configuration errors.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 import {
   boundedFetch, connectedClient, emitAck, runGateway, scrape, startGateway, waitForLog,
@@ -120,6 +120,11 @@ test("/healthz and /metrics show the cluster; garbage on the channels is dropped
 });
 
 const descriptors = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+const rssKib = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+const sessions = async (g) => {
+  const m = (await scrape(g)).metrics;
+  return m.value("sockio_connections", { transport: "websocket" }) + m.value("sockio_connections", { transport: "polling" });
+};
 
 test("Redis killed and restarted: local delivery goes on, requests fail fast, the cluster comes back", async (t) => {
   const { redis, control, a, b } = await cluster(t);
@@ -127,7 +132,15 @@ test("Redis killed and restarted: local delivery goes on, requests fail fast, th
   const carol = await connectedClient(t, url(a), { auth: {} });
   const bob = await connectedClient(t, url(b), { auth: {} });
   for (const c of [alice, carol, bob]) await emitAck(c.socket, "join", "r");
+  // A first round of API emits, so that the allocator's arenas are warm before measuring.
+  const payload = "x".repeat(10000);
+  const emits = async (n) => {
+    for (let i = 0; i < n; i++) await api(a, "/api/emit", { rooms: ["nobody"], event: "big", args: [payload] });
+  };
+  await emits(100);
   const fds = descriptors(a.proc.pid);
+  const rss = rssKib(a.proc.pid);
+  const open = await sessions(a);
 
   await redis.kill();
   await waitForLog(a, /redis (pub|sub): connection to .* lost/);
@@ -141,6 +154,9 @@ test("Redis killed and restarted: local delivery goes on, requests fail fast, th
   assert.equal(res.status, 504);
   assert.match((await res.json()).error, /timeout reached while waiting for fetchSockets response/);
   assert.ok(Date.now() - started < 1500);
+  // 5 MB of broadcasts while Redis is away: refused and counted, not queued.
+  await emits(500);
+  assert.ok((await health(a)).cluster.dropped_messages >= 500);
 
   await redis.restart();
   for (const g of [a, b]) {
@@ -156,6 +172,8 @@ test("Redis killed and restarted: local delivery goes on, requests fail fast, th
   assert.equal(bob.rec.all("msg").length, 1, "nothing published while Redis was down reached the other node");
   // The connections Redis took are given back: as many descriptors as before.
   assert.ok(Math.abs(descriptors(a.proc.pid) - fds) <= 1, `descriptors ${fds} -> ${descriptors(a.proc.pid)}`);
+  assert.equal(await sessions(a), open);
+  assert.ok(rssKib(a.proc.pid) - rss < 3000, `RSS ${rss} KiB -> ${rssKib(a.proc.pid)} KiB`);
   void control;
 });
 
