@@ -95,11 +95,13 @@ bool classic_adapter::has_room(std::string_view r) const {
 // --- operations started here ------------------------------------------------------------
 
 void classic_adapter::broadcast(sio::packet p, const sio::broadcast_options& options) {
-  if (!options.flags.local) {
-    p.nsp = sockets_.name();
-    node_->publish(channels_.broadcast_for(options), wire::encode_broadcast(node_->uid, p, options));
-  }
+  if (options.flags.local) return in_memory_adapter::broadcast(std::move(p), options);
+  p.nsp = sockets_.name();
+  auto bytes = wire::encode_broadcast(node_->uid, p, options);  // before recovery adds its offset
+  // This node's sockets first: handing the publish to the node's thread first would let
+  // that thread (and Redis, and the other nodes) take the core before the local writes.
   in_memory_adapter::broadcast(std::move(p), options);
+  node_->publish(channels_.broadcast_for(options), std::move(bytes));
 }
 
 void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_options& options,
