@@ -207,7 +207,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       spdlog::info("redis {}: connected to {}", options.name, endpoint.redacted());
     }
     report_drops();
-    if (on_state) on_state(true);
+    notify_state(true);
   }
 
   /// The connection failed or was lost: fail what waits, retry after a backoff delay.
@@ -227,7 +227,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       }
       spdlog::warn("redis {}: connection to {} lost: {}; reconnecting", options.name, endpoint.redacted(),
                    ec.message());
-      if (on_state) on_state(false);
+      notify_state(false);
     } else if (attempt == 0) {
       spdlog::warn("redis {}: cannot connect to {}: {}; retrying", options.name, endpoint.redacted(), ec.message());
       lost_once = true;
@@ -343,7 +343,8 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       std::lock_guard lock(stats_mutex);
       ++counters.messages;
     }
-    if (on_message) on_message(m);
+    std::lock_guard lock(handlers_mutex);
+    if (const auto h = on_message; h && *h) (*h)(m);  // the copy keeps it alive if it stops us
   }
 
   // --- writing ----------------------------------------------------------------------
@@ -455,6 +456,19 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  void notify_state(bool up) {
+    std::lock_guard lock(handlers_mutex);
+    if (const auto h = on_state; h && *h) (*h)(up);
+  }
+
+  /// From any thread: no message or state handler runs once this returns (one running
+  /// on the executor is waited for, unless it is the caller, whose copy keeps it alive).
+  void forget_handlers() {
+    std::lock_guard lock(handlers_mutex);
+    on_message.reset();
+    on_state.reset();
+  }
+
   void stop() {
     if (current == phase::stopped) return;
     ++generation;
@@ -463,8 +477,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     current = phase::stopped;
     connected = false;
     fail_pending(errc::stopped);
-    on_message = nullptr;
-    on_state = nullptr;
+    forget_handlers();
   }
 
   asio::any_io_executor executor;
@@ -501,8 +514,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   std::vector<std::function<void()>> pending_done;
   std::uint64_t dropped_streak = 0;
 
-  connection::message_handler on_message;
-  connection::state_handler on_state;
+  std::shared_ptr<const connection::message_handler> on_message;
+  std::shared_ptr<const connection::state_handler> on_state;
+  std::recursive_mutex handlers_mutex;  // held while a handler runs; see forget_handlers
 
   std::atomic<bool> connected{false};
   mutable std::mutex stats_mutex;
@@ -513,14 +527,15 @@ connection::connection(asio::any_io_executor executor, connection_options option
     : impl_(std::make_shared<impl>(std::move(executor), std::move(options))) {}
 
 connection::~connection() {
+  impl_->forget_handlers();
   stop();
 }
 
 void connection::on_message(message_handler handler) {
-  impl_->on_message = std::move(handler);
+  impl_->on_message = std::make_shared<const message_handler>(std::move(handler));
 }
 void connection::on_state(state_handler handler) {
-  impl_->on_state = std::move(handler);
+  impl_->on_state = std::make_shared<const state_handler>(std::move(handler));
 }
 
 void connection::start() {

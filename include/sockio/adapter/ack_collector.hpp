@@ -14,21 +14,13 @@
 namespace sockio::sio {
 
 /// Collects one acknowledgement per recipient of a broadcast, on one shard: it completes
-/// when every reporter (a shard, or a node of the cluster) said how many recipients it
-/// has and that many acknowledgements came, or when the timeout expires.
+/// when every reporter (a shard, or the other nodes of a cluster together) said how many
+/// recipients it has and that many acknowledgements came, or when the timeout expires.
 class ack_collector : public std::enable_shared_from_this<ack_collector> {
  public:
-  /// `reporters` calls of `expect` are awaited (more may be added with `add_reporters`).
+  /// `reporters` calls of `expect` are awaited.
   ack_collector(boost::asio::io_context& home, unsigned reporters, ack_callback callback)
       : home_(home), timer_(home), shards_(reporters), callback_(std::move(callback)) {}
-
-  /// From any thread: `n` more reporters are awaited (other nodes, once they are counted).
-  void add_reporters(unsigned n) {
-    boost::asio::post(home_, [self = shared_from_this(), n] {
-      self->shards_ += n;
-      self->check();
-    });
-  }
 
   void arm(std::optional<std::chrono::milliseconds> timeout) {
     if (!timeout) return;

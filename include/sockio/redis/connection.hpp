@@ -64,8 +64,9 @@ struct pubsub_message {
 /// loop). Every public function may be called from any thread; handlers run on the
 /// executor. A connection that subscribes is a subscriber connection (RESP2): it then
 /// takes only (P)(UN)SUBSCRIBE commands, as Redis requires. Subscriptions are restored
-/// after every reconnection. Destroy it on its executor's thread or once its loop has
-/// stopped.
+/// after every reconnection. It may be destroyed from any thread while its loop lives:
+/// no message or state handler runs after the destructor returns; commands still waiting
+/// complete with `errc::stopped` on the executor.
 ///
 /// @code
 /// redis::connection pub(io.get_executor(), {.url = "redis://127.0.0.1:6379"});

@@ -108,7 +108,7 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
                                          sio::ack_callback callback) {
   if (options.flags.local) return in_memory_adapter::broadcast_with_ack(std::move(p), options, std::move(callback));
   const auto home = sockets_.home_shard();
-  // One reporter per shard, and one that stands for the other nodes until they are counted.
+  // One reporter per shard, and one for all the other nodes.
   auto collector =
       std::make_shared<sio::ack_collector>(sockets_.context(home), sockets_.shards() + 1, std::move(callback));
   sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
@@ -117,13 +117,29 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
   p.nsp = sockets_.name();
   auto payload = wire::encode_broadcast_with_ack(node_->uid, id, p, options);
   on_node([this, id, collector, payload = std::move(payload), timeout = options.flags.timeout]() mutable {
+    // The other nodes report as one: once they are counted and each sent its client count.
+    // (A count may come before the node count: then it waits for it.)
+    struct tally {
+      std::optional<std::size_t> nodes;
+      std::size_t reports = 0;
+      std::size_t clients = 0;
+      bool reported = false;
+    };
+    auto t = std::make_shared<tally>();
+    auto report = [collector, t] {
+      if (t->reported || !t->nodes || t->reports < *t->nodes) return;
+      t->reported = true;
+      collector->expect(t->clients);
+    };
     pending_request r{request_type::broadcast, 0, 0, {}, {}, {}, this};
-    r.on_response = [collector](const json& response) {
+    r.on_response = [collector, t, report](const json& response) {
       const auto type = response.find("type");
       if (type == response.end() || !type->is_number_integer()) return;
       if (*type == static_cast<int>(request_type::broadcast_client_count)) {
         const auto count = response.find("clientCount");
-        collector->expect(count != response.end() && count->is_number_unsigned() ? count->get<std::size_t>() : 0);
+        ++t->reports;
+        t->clients += count != response.end() && count->is_number_unsigned() ? count->get<std::size_t>() : 0;
+        report();
       } else if (*type == static_cast<int>(request_type::broadcast_ack)) {
         const auto arg = response.find("packet");
         collector->respond(json::array({arg != response.end() ? *arg : json()}));
@@ -132,9 +148,9 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
     // As Node: the answers are taken until the broadcast's timeout.
     node_->begin_request(id, std::move(r), timeout.value_or(node_->options.requests_timeout));
     node_->publish(channels_.request, std::move(payload));
-    node_->count_nodes(channels_.request, [collector](std::error_code ec, std::size_t n) {
-      collector->add_reporters(!ec && n > 1 ? static_cast<unsigned>(n - 1) : 0);
-      collector->expect(0);
+    node_->count_nodes(channels_.request, [t, report](std::error_code ec, std::size_t n) {
+      t->nodes = !ec && n > 1 ? n - 1 : 0;
+      report();
     });
   });
   deliver_with_ack(

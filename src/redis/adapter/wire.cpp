@@ -65,16 +65,30 @@ std::string channels::response_for(const std::string& requester, bool specific) 
   return specific ? response + requester + "#" : response;
 }
 
-std::string encode_broadcast(const std::string& uid, const sio::packet& p, const sio::broadcast_options& options) {
-  codec::msgpack_writer w;
-  w.array(3).string(uid);
+namespace {
+
+/// `{type: 2, data, nsp}`: socket.io's event packet, EVENT even with binary data.
+void write_event_packet(codec::msgpack_writer& w, const sio::packet& p) {
   w.map(3).string("type").value(2).string("data").value(p.data).string("nsp").string(p.nsp);
+}
+
+/// `{rooms, except, flags}`.
+void write_options(codec::msgpack_writer& w, const sio::broadcast_options& options) {
   w.map(3).string("rooms");
   write_rooms(w, options.rooms);
   w.string("except");
   write_rooms(w, options.except);
   w.string("flags");
   write_flags(w, options.flags);
+}
+
+}  // namespace
+
+std::string encode_broadcast(const std::string& uid, const sio::packet& p, const sio::broadcast_options& options) {
+  codec::msgpack_writer w;
+  w.array(3).string(uid);
+  write_event_packet(w, p);
+  write_options(w, options);
   return w.take();
 }
 
@@ -82,13 +96,10 @@ std::string encode_broadcast_with_ack(const std::string& uid, const std::string&
                                       const sio::broadcast_options& options) {
   codec::msgpack_writer w;
   w.map(5).string("uid").string(uid).string("requestId").string(request_id).string("type").value(7);
-  w.string("packet").map(3).string("type").value(2).string("data").value(p.data).string("nsp").string(p.nsp);
-  w.string("opts").map(3).string("rooms");
-  write_rooms(w, options.rooms);
-  w.string("except");
-  write_rooms(w, options.except);
-  w.string("flags");
-  write_flags(w, options.flags);
+  w.string("packet");
+  write_event_packet(w, p);
+  w.string("opts");
+  write_options(w, options);
   return w.take();
 }
 
