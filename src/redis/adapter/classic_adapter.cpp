@@ -98,10 +98,14 @@ void classic_adapter::broadcast(sio::packet p, const sio::broadcast_options& opt
   if (options.flags.local) return in_memory_adapter::broadcast(std::move(p), options);
   p.nsp = sockets_.name();
   auto bytes = wire::encode_broadcast(node_->uid, p, options);  // before recovery adds its offset
-  // This node's sockets first: handing the publish to the node's thread first would let
-  // that thread (and Redis, and the other nodes) take the core before the local writes.
+  // This node's sockets first: their writes are queued on the shards, and the publish is
+  // queued behind them on this shard. Handing it to the node's thread at once would let
+  // that thread (and Redis, and the other nodes) take a shared core before those writes.
   in_memory_adapter::broadcast(std::move(p), options);
-  node_->publish(channels_.broadcast_for(options), std::move(bytes));
+  sockets_.post(sockets_.home_shard(), [node = node_, channel = channels_.broadcast_for(options),
+                                        bytes = std::move(bytes)]() mutable {
+    node->publish(std::move(channel), std::move(bytes));
+  });
 }
 
 void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_options& options,
