@@ -13,7 +13,9 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target sockio-server
 server="$root/build/release/apps/sockio-server/sockio-server"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
 work="$(mktemp -d /tmp/sockio-cluster.XXXXXX)"
 chmod 755 "$work"
 pids=()

@@ -73,6 +73,19 @@ test("presence spans nodes: join and leave announcements, the member list of eve
   assert.equal(left[0].sid, bobId);
   const after = await emitAck(alice.socket, "presence", "team");
   assert.deepEqual(after.members.map((m) => m.sid), [alice.socket.id]);
+
+  // A user with sockets on two nodes stays present until the last of them leaves.
+  const carolA = await connectedClient(t, url(a), { auth: { name: "carol" } });
+  const carolB = await connectedClient(t, url(b), { auth: { name: "carol" } });
+  for (const c of [carolA, carolB]) assert.equal((await emitAck(c.socket, "join", "team")).ok, true);
+  const names = async () => (await emitAck(alice.socket, "presence", "team")).members.map((m) => m.name).sort();
+  assert.deepEqual(await names(), ["anonymous", "carol", "carol"]);
+  carolB.socket.close();
+  await alice.rec.waitFor("presence:leave", { count: 2 });
+  assert.deepEqual(await names(), ["anonymous", "carol"]);
+  carolA.socket.close();
+  await alice.rec.waitFor("presence:leave", { count: 3 });
+  assert.deepEqual(await names(), ["anonymous"]);
 });
 
 test("/healthz and /metrics show the cluster; garbage on the channels is dropped", async (t) => {
