@@ -64,8 +64,10 @@ class broadcast_operator {
   /// `std::system_error(errc::timeout)`. Do not wait on it from a shard thread.
   std::future<json> emit_with_ack(std::string_view event, json args) const;
 
-  /// The selected sockets, from every shard; `callback` runs on the caller's shard
-  /// (shard 0 when called from outside the server's threads).
+  /// The selected sockets, from every shard (and, with a cluster adapter, every node);
+  /// `callback(ec, sockets)` runs on the caller's shard (shard 0 when called from outside
+  /// the server's threads). `ec` is set when a node did not answer in time; `sockets` then
+  /// holds those that came.
   void fetch_sockets(std::function<void(std::error_code, std::vector<remote_socket>)> callback) const;
   void sockets_join(const std::vector<room>& rooms) const;
   void sockets_leave(const std::vector<room>& rooms) const;

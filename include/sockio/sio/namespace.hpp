@@ -84,7 +84,8 @@ class namespace_ {
   /// The namespace's adapter (socket.io's `nsp.adapter`).
   sio::adapter& adapter() noexcept;
   /// Every room with a member on any node, sockets' own rooms included (socket.io's
-  /// `adapter.allRooms()`); `callback` runs on the caller's shard (shard 0 from outside).
+  /// `adapter.allRooms()`); `callback(ec, rooms)` runs on the caller's shard (shard 0 from
+  /// outside), `ec` set when a node of the cluster did not answer in time.
   void all_rooms(std::function<void(std::error_code, std::set<room>)> callback);
   /// The number of nodes serving this namespace (socket.io's `io.serverCount()`): 1
   /// without a cluster adapter.
