@@ -102,10 +102,10 @@ void classic_adapter::broadcast(sio::packet p, const sio::broadcast_options& opt
   // queued behind them on this shard. Handing it to the node's thread at once would let
   // that thread (and Redis, and the other nodes) take a shared core before those writes.
   in_memory_adapter::broadcast(std::move(p), options);
-  sockets_.post(sockets_.home_shard(), [node = node_, channel = channels_.broadcast_for(options),
-                                        bytes = std::move(bytes)]() mutable {
-    node->publish(std::move(channel), std::move(bytes));
-  });
+  sockets_.post(sockets_.home_shard(),
+                [node = node_, channel = channels_.broadcast_for(options), bytes = std::move(bytes)]() mutable {
+                  node->publish(std::move(channel), std::move(bytes));
+                });
 }
 
 void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_options& options,
