@@ -10,6 +10,7 @@
 // - "op" ({op, ...})           -> runs a cluster operation on io, acknowledges its result:
 //     broadcast {rooms, except, event, args, volatile, local}
 //     binary {rooms, event}: emits (<01 02 03>, "2023-11-14T22:13:20.123Z", {nested: <04>})
+//     sequence {room, event}: emit(event, 1) to room, room leaves room, emit(event, 2)
 //     broadcastWithAck {rooms, event, args, timeout} -> {error, responses}
 //     fetchSockets {rooms} -> {error, sockets: [{id, rooms, data, address}]}
 //     remote {id, action: emit|join|leave|disconnect, event, args, room} -> true
@@ -64,6 +65,13 @@ struct node_app {
       // Binary anywhere in the arguments, and a date as JavaScript writes it into JSON.
       select(nsp, op).emit(op.value("event", ""), sio::binary("\x01\x02\x03"), "2023-11-14T22:13:20.123Z",
                            json{{"nested", sio::binary("\x04")}});
+      ack.reply(true);
+    } else if (what == "sequence") {
+      // Order across Redis: an emit, a leave, an emit; the members see the first only.
+      const auto room = op.value("room", "");
+      nsp.to(room).emit(op.value("event", ""), 1);
+      nsp.in(room).sockets_leave({room});
+      nsp.to(room).emit(op.value("event", ""), 2);
       ack.reply(true);
     } else if (what == "broadcastWithAck") {
       select(nsp, op)

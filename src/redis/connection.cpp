@@ -1,6 +1,8 @@
 #include "sockio/redis/connection.hpp"
 
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -70,6 +72,19 @@ std::string format_command(const std::vector<std::string>& args) {
   return out;
 }
 
+/// TCP keepalive after 15 s of silence, then a probe every 5 s, 3 unanswered: a Redis
+/// that vanished without closing (a dead host, a dropped route) is noticed within 30 s,
+/// and what waits on it fails instead of hanging.
+void keep_alive(asio::ip::tcp::socket& s) {
+  boost::system::error_code ignored;
+  s.set_option(asio::socket_base::keep_alive(true), ignored);
+  const int fd = s.native_handle();
+  const int idle = 15, interval = 5, count = 3;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
 bool is_confirmation(std::string_view kind) {
   return kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" || kind == "unsubscribe" ||
          kind == "punsubscribe" || kind == "sunsubscribe";
@@ -100,7 +115,8 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     current = phase::connecting;
     timer.expires_after(options.connect_timeout);
     timer.async_wait([self = shared_from_this(), generation = generation](boost::system::error_code ec) {
-      if (ec || self->generation != generation || self->current != phase::connecting) return;
+      if (ec || self->generation != generation) return;
+      if (self->current != phase::connecting && self->current != phase::handshake) return;
       self->fail(make_error_code(std::errc::timed_out));
     });
     if (endpoint.kind == url::scheme::unix_socket) {
@@ -126,6 +142,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
                                                    self->connecting_socket.reset();
                                                    if (ec) return self->fail(ec);
                                                    s->set_option(asio::ip::tcp::no_delay(true), ec);
+                                                   keep_alive(*s);
                                                    self->on_tcp_connected(std::move(*s));
                                                  });
                            });
@@ -134,15 +151,18 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   void on_tcp_connected(asio::ip::tcp::socket s) {
     if (endpoint.kind != url::scheme::tls) return on_connected(std::make_shared<redis_stream>(std::move(s)));
     if (!tls_context) {
-      tls_context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      // Kept only once complete: a context whose CAs failed to load must not be reused
+      // (it would verify nothing).
+      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      ctx->set_verify_mode(asio::ssl::verify_peer);
       boost::system::error_code ec;
       if (options.tls_ca_file.empty()) {
-        tls_context->set_default_verify_paths(ec);
+        ctx->set_default_verify_paths(ec);
       } else {
-        tls_context->load_verify_file(options.tls_ca_file, ec);
+        ctx->load_verify_file(options.tls_ca_file, ec);
       }
       if (ec) return fail(ec);
-      tls_context->set_verify_mode(asio::ssl::verify_peer);
+      tls_context = std::move(ctx);
     }
     auto st = std::make_shared<redis_stream>(std::move(s), *tls_context);
     auto* tls = st->as_tls();
@@ -158,7 +178,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   }
 
   void on_connected(std::shared_ptr<redis_stream> s) {
-    timer.cancel();
+    // The connect timeout also covers AUTH and SELECT: on_up() cancels it.
     stream = std::move(s);
     if (reader) redisReaderFree(reader);
     reader = redisReaderCreate();
@@ -193,6 +213,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   }
 
   void on_up() {
+    timer.cancel();
     current = phase::up;
     connected = true;
     const auto attempts = attempt;

@@ -87,7 +87,8 @@ std::pair<std::string, std::string> emitter::broadcast_message(std::string_view 
 
 std::string emitter::request(int type, const char* extra_key, const json& extra) const {
   ojson opts{{"rooms", rooms_}, {"except", except_}};
-  return ojson{{"type", type}, {"opts", std::move(opts)}, {extra_key, ojson(extra)}}.dump();
+  return ojson{{"type", type}, {"opts", std::move(opts)}, {extra_key, ojson(extra)}}.dump(
+      -1, ' ', false, ojson::error_handler_t::replace);
 }
 
 void emitter::sockets_join(const std::vector<std::string>& rooms) const {
@@ -104,7 +105,8 @@ void emitter::disconnect_sockets(bool close) const {
 
 void emitter::server_side_emit(std::string_view event, json args) const {
   const json data = codec::javascript_json(sio::event_data(event, std::move(args)));
-  publish(key_ + "-request#" + nsp_ + "#", ojson{{"uid", emitter_uid}, {"type", 6}, {"data", ojson(data)}}.dump());
+  publish(key_ + "-request#" + nsp_ + "#", ojson{{"uid", emitter_uid}, {"type", 6}, {"data", ojson(data)}}.dump(
+                                               -1, ' ', false, ojson::error_handler_t::replace));
 }
 
 }  // namespace sockio::redis

@@ -80,6 +80,23 @@ describe("mixed cluster: Node + sockio on one Redis", () => {
       got.forEach((g, i) => assert.deepEqual(g, i === index ? [["local"], ["volatile"]] : [["volatile"]]));
     });
 
+    test(`operations started on ${from} reach the other nodes in call order`, async (t) => {
+      const { all } = await clients(t);
+      const room = `seq-${from}`;
+      await Promise.all(all.map((s) => join(s, room)));
+      const got = all.map((s) => collect(s, "seq"));
+      const driver = await connect(t, ctx[from]);
+      await op(driver, { op: "sequence", room, event: "seq" });
+      await until(all, () => got.every((g) => g.length >= 1), "the first emit");
+      // A marker after the sequence: once it is in, a second emit would have been too.
+      const marker = all.map((s) => collect(s, "marker"));
+      await op(driver, { op: "broadcast", rooms: [], event: "marker", args: [] });
+      await until(all, () => marker.every((m) => m.length === 1), "the marker");
+      // Node applies its own socketsLeave only when its request comes back from Redis, so
+      // its own member still gets the second emit; every other node applies them in order.
+      got.forEach((g, i) => assert.deepEqual(g, from === "js" && i === 0 ? [[1], [2]] : [[1]], `client ${i}`));
+    });
+
     test(`fetchSockets started on ${from} sees the sockets of every node`, async (t) => {
       const { a, b, c } = await clients(t);
       const room = `fetch-${from}`;
@@ -94,6 +111,17 @@ describe("mixed cluster: Node + sockio on one Redis", () => {
       assert.equal(byId[c.id].data.node, "cpp2");
       assert.deepEqual(byId[b.id].rooms.sort(), [b.id, room].sort());
       assert.equal(byId[b.id].address, "127.0.0.1");
+    });
+
+    test(`fetchSockets started on ${from} survives header bytes that are not UTF-8`, async (t) => {
+      // Node sends header values as Latin-1: "\u00ff" is the single byte 0xFF.
+      const odd = await Promise.all(["js", "cpp", "cpp2"].map((n) => connect(t, ctx[n], { extraHeaders: { "x-odd": "\u00ff" } })));
+      const room = `odd-${from}`;
+      await Promise.all(odd.map((s) => join(s, room)));
+      const driver = await connect(t, ctx[from]);
+      const { error, sockets } = await op(driver, { op: "fetchSockets", rooms: [room] });
+      assert.equal(error, null);
+      assert.deepEqual(sockets.map((s) => s.id).sort(), odd.map((s) => s.id).sort());
     });
 
     test(`broadcast with acks started on ${from} collects the clients of every node`, async (t) => {

@@ -112,6 +112,7 @@ test("/healthz and /metrics show the cluster; garbage on the channels is dropped
     ["socket.io-request#/#", Buffer.from('{"type":"x"}')],
     ["socket.io-response#/#", Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])],
     ["socket.io#/#", Buffer.alloc(4096, 0x91)],  // nested far too deep
+    ["socket.io-request#/#", Buffer.from(`{"type":6,"uid":"x","data":["ev",${"[".repeat(100000)}]}`)],
   ]) {
     await control.publish(channel, bytes);
   }
@@ -125,8 +126,8 @@ test("/healthz and /metrics show the cluster; garbage on the channels is dropped
   assert.deepEqual(await alice.rec.waitFor("msg"), ["to A"]);
   const metrics = (await scrape(a)).metrics;
   const dropped = (m) => m.value("sockio_cluster_dropped_messages_total");
-  assert.equal(dropped(metrics) - dropped(before), 6);
-  assert.equal(dropped((await scrape(b)).metrics) - dropped(beforeB), 7);
+  assert.equal(dropped(metrics) - dropped(before), 7);
+  assert.equal(dropped((await scrape(b)).metrics) - dropped(beforeB), 8);
   assert.equal(metrics.value("sockio_cluster_up"), 1);
   assert.ok(metrics.value("sockio_cluster_publishes_total") >= 1);
   assert.ok((await scrape(b)).metrics.value("sockio_cluster_messages_received_total") >= 1);

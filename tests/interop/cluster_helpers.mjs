@@ -94,8 +94,8 @@ export async function startNodeNode(t, redis, name, { specific = false } = {}) {
 }
 
 // A socket.io client of `node`, connected; closed after `t`.
-export async function connect(t, node, { user = null, transports = ["websocket"], url = node.url } = {}) {
-  const socket = io(url, { transports, auth: { user }, reconnection: false, forceNew: true });
+export async function connect(t, node, { user = null, transports = ["websocket"], url = node.url, extraHeaders } = {}) {
+  const socket = io(url, { transports, auth: { user }, reconnection: false, forceNew: true, extraHeaders });
   t.after(() => socket.close());
   await withTimeout(new Promise((resolve, reject) => {
     socket.once("connect", resolve);

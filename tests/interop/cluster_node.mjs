@@ -55,6 +55,11 @@ async function run(op) {
     case "binary":
       select(op).emit(op.event, Buffer.from([1, 2, 3]), new Date(1700000000123), { nested: Buffer.from([4]) });
       return true;
+    case "sequence":
+      io.to(op.room).emit(op.event, 1);
+      io.in(op.room).socketsLeave(op.room);
+      io.to(op.room).emit(op.event, 2);
+      return true;
     case "broadcastWithAck":
       return new Promise((resolve) =>
         select(op)

@@ -16,7 +16,7 @@ enum class errc {
   stopped,                   ///< the connection was stopped
   fetch_sockets_timeout,     ///< "timeout reached while waiting for fetchSockets response"
   all_rooms_timeout,         ///< "timeout reached while waiting for allRooms response"
-  server_side_emit_timeout,  ///< "timeout reached: only some responses received"
+  server_side_emit_timeout,  ///< "timeout reached: not every server responded"
 };
 
 const std::error_category& error_category() noexcept;

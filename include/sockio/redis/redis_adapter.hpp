@@ -18,7 +18,7 @@ struct adapter_options {
   connection_options connection;
   std::string key = "socket.io";  ///< prefix of every channel
   /// How long fetch_sockets, all_rooms and server_side_emit with an ack wait for the
-  /// other nodes.
+  /// other nodes; also the timeout of a broadcast with acks that has none of its own.
   std::chrono::milliseconds requests_timeout{5000};
   /// Answer requests on the requester's own channel (`<key>-response#<nsp>#<uid>#`)
   /// instead of the shared one.

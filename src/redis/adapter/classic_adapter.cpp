@@ -102,9 +102,13 @@ void classic_adapter::broadcast(sio::packet p, const sio::broadcast_options& opt
   // queued behind them on this shard. Handing it to the node's thread at once would let
   // that thread (and Redis, and the other nodes) take a shared core before those writes.
   in_memory_adapter::broadcast(std::move(p), options);
+  publish_in_order(channels_.broadcast_for(options), std::move(bytes));
+}
+
+void classic_adapter::publish_in_order(std::string channel, std::string payload) {
   sockets_.post(sockets_.home_shard(),
-                [node = node_, channel = channels_.broadcast_for(options), bytes = std::move(bytes)]() mutable {
-                  node->publish(std::move(channel), std::move(bytes));
+                [node = node_, channel = std::move(channel), payload = std::move(payload)]() mutable {
+                  node->publish(std::move(channel), std::move(payload));
                 });
 }
 
@@ -115,12 +119,17 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
   // One reporter per shard, and one for all the other nodes.
   auto collector =
       std::make_shared<sio::ack_collector>(sockets_.context(home), sockets_.shards() + 1, std::move(callback));
-  sockets_.run_on(home, [collector, timeout = options.flags.timeout] { collector->arm(timeout); });
+  // Across nodes, an acknowledgement may never come (a node counted that then went away):
+  // without a timeout of its own, the broadcast ends after requests_timeout.
+  sockets_.run_on(home, [collector, timeout = options.flags.timeout.value_or(node_->options.requests_timeout)] {
+    collector->arm(timeout);
+  });
 
   const auto id = node_->new_request_id();
   p.nsp = sockets_.name();
   auto payload = wire::encode_broadcast_with_ack(node_->uid, id, p, options);
-  on_node([this, id, collector, payload = std::move(payload), timeout = options.flags.timeout]() mutable {
+  // Through this shard's queue, as every publish of this adapter: they reach Redis in call order.
+  auto ask = [this, id, collector, payload = std::move(payload), timeout = options.flags.timeout]() mutable {
     // The other nodes report as one: once they are counted and each sent its client count.
     // (A count may come before the node count: then it waits for it.)
     struct tally {
@@ -156,7 +165,8 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
       t->nodes = !ec && n > 1 ? n - 1 : 0;
       report();
     });
-  });
+  };
+  sockets_.post(home, [this, ask = std::move(ask)]() mutable { on_node(std::move(ask)); });
   deliver_with_ack(
       std::move(p), options, [collector](std::size_t n) { collector->expect(n); },
       [collector](json args) { collector->respond(std::move(args)); });
@@ -246,7 +256,7 @@ void classic_adapter::all_rooms(std::function<void(std::error_code, std::set<sio
 
 void classic_adapter::server_side_emit(json data, sio::ack_callback ack) {
   if (!ack) {
-    node_->publish(channels_.request, wire::server_side_emit_request(node_->uid, {}, data));
+    publish_in_order(channels_.request, wire::server_side_emit_request(node_->uid, {}, data));
     return;
   }
   const auto home = sockets_.home_shard();
@@ -281,21 +291,21 @@ void classic_adapter::server_count(std::function<void(std::size_t)> callback) {
 // (Node applies its own on the way back; either way every node applies them once).
 void classic_adapter::add_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, wire::rooms_request(request_type::remote_join, node_->uid, options, rooms));
+    publish_in_order(channels_.request, wire::rooms_request(request_type::remote_join, node_->uid, options, rooms));
   }
   in_memory_adapter::add_sockets(options, rooms);
 }
 
 void classic_adapter::del_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, wire::rooms_request(request_type::remote_leave, node_->uid, options, rooms));
+    publish_in_order(channels_.request, wire::rooms_request(request_type::remote_leave, node_->uid, options, rooms));
   }
   in_memory_adapter::del_sockets(options, rooms);
 }
 
 void classic_adapter::disconnect_sockets(const sio::broadcast_options& options, bool close) {
   if (!options.flags.local) {
-    node_->publish(channels_.request, wire::disconnect_request(node_->uid, options, close));
+    publish_in_order(channels_.request, wire::disconnect_request(node_->uid, options, close));
   }
   in_memory_adapter::disconnect_sockets(options, close);
 }

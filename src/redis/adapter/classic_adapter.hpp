@@ -47,6 +47,9 @@ class classic_adapter final : public sio::in_memory_adapter {
   void ask_cluster(wire::request_type type, std::chrono::milliseconds timeout,
                    std::function<std::string(const std::string&)> make,
                    std::function<void(const wire::json&)> on_response, std::function<void(std::error_code)> on_done);
+  /// Publishes after what the calling shard has queued (its local writes), keeping the
+  /// order of this adapter's publishes from one thread.
+  void publish_in_order(std::string channel, std::string payload);
   /// Runs `fn` on the node's thread while this adapter lives.
   void on_node(std::function<void()> fn);
   /// Answers `requester` (on its own channel when so configured).

@@ -1,5 +1,7 @@
 #include "sockio/redis/wire.hpp"
 
+#include <algorithm>
+
 #include "sockio/codec/msgpack.hpp"
 
 namespace sockio::redis::wire {
@@ -104,23 +106,26 @@ std::string encode_broadcast_with_ack(const std::string& uid, const std::string&
 }
 
 std::string all_rooms_request(const std::string& uid, const std::string& request_id) {
-  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 1}}.dump();
+  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 1}}.dump(-1, ' ', false,
+                                                                          ojson::error_handler_t::replace);
 }
 
 std::string fetch_sockets_request(const std::string& uid, const std::string& request_id,
                                   const sio::broadcast_options& options) {
-  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 5}, {"opts", encode_options(options, false)}}.dump();
+  return ojson{{"uid", uid}, {"requestId", request_id}, {"type", 5}, {"opts", encode_options(options, false)}}.dump(
+      -1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string rooms_request(request_type type, const std::string& uid, const sio::broadcast_options& options,
                           const std::vector<sio::room>& rooms) {
   return ojson{
       {"uid", uid}, {"type", static_cast<int>(type)}, {"opts", encode_options(options, false)}, {"rooms", rooms}}
-      .dump();
+      .dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string disconnect_request(const std::string& uid, const sio::broadcast_options& options, bool close) {
-  return ojson{{"uid", uid}, {"type", 4}, {"opts", encode_options(options, false)}, {"close", close}}.dump();
+  return ojson{{"uid", uid}, {"type", 4}, {"opts", encode_options(options, false)}, {"close", close}}.dump(
+      -1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string server_side_emit_request(const std::string& uid, const std::string& request_id, const json& data) {
@@ -128,34 +133,37 @@ std::string server_side_emit_request(const std::string& uid, const std::string& 
   if (!request_id.empty()) request["requestId"] = request_id;
   request["type"] = 6;
   request["data"] = ojson(codec::javascript_json(data));
-  return request.dump();
+  return request.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string all_rooms_response(const std::string& request_id, const std::set<sio::room>& rooms) {
-  return ojson{{"requestId", request_id}, {"rooms", std::vector<std::string>(rooms.begin(), rooms.end())}}.dump();
+  return ojson{{"requestId", request_id}, {"rooms", std::vector<std::string>(rooms.begin(), rooms.end())}}.dump(
+      -1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string fetch_sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets) {
   ojson found = ojson::array();
   for (const auto& s : sockets) found.push_back(ojson(encode_socket(s)));
-  return ojson{{"requestId", request_id}, {"sockets", std::move(found)}}.dump();
+  return ojson{{"requestId", request_id}, {"sockets", std::move(found)}}.dump(-1, ' ', false,
+                                                                              ojson::error_handler_t::replace);
 }
 
 std::string sockets_response(const std::string& request_id, const std::vector<sio::remote_socket>& sockets) {
   std::vector<std::string> ids;
   for (const auto& s : sockets) ids.push_back(s.id);
-  return ojson{{"requestId", request_id}, {"sockets", ids}}.dump();
+  return ojson{{"requestId", request_id}, {"sockets", ids}}.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string server_side_emit_response(const std::string& request_id, const json& args) {
   ojson answer{{"type", 6}, {"requestId", request_id}};
   // JSON.stringify leaves out an undefined `data`: an acknowledgement without arguments.
   if (args.is_array() && !args.empty()) answer["data"] = ojson(codec::javascript_json(args[0]));
-  return answer.dump();
+  return answer.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
 std::string client_count_response(const std::string& request_id, std::size_t clients) {
-  return ojson{{"type", 8}, {"requestId", request_id}, {"clientCount", clients}}.dump();
+  return ojson{{"type", 8}, {"requestId", request_id}, {"clientCount", clients}}.dump(-1, ' ', false,
+                                                                                      ojson::error_handler_t::replace);
 }
 
 std::string broadcast_ack_response(const std::string& request_id, const json& args) {
@@ -205,8 +213,44 @@ std::optional<broadcast_message> decode_broadcast(std::string_view bytes, std::s
   return m;
 }
 
+namespace {
+
+/// The deepest nesting of arrays and objects in JSON text (strings skipped): parsing is
+/// iterative, but copying and destroying the value recurse, so depth is bounded first.
+std::size_t json_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// As the msgpack decoder's limit.
+constexpr std::size_t max_depth = 64;
+
+}  // namespace
+
 std::optional<json> decode_envelope(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') {
+    if (json_depth(bytes) > max_depth) {
+      error = "nested too deep";
+      return std::nullopt;
+    }
     auto j = json::parse(bytes, nullptr, false);
     if (j.is_discarded()) {
       error = "invalid JSON";
@@ -214,7 +258,7 @@ std::optional<json> decode_envelope(std::string_view bytes, std::string& error) 
     }
     return j;
   }
-  auto decoded = codec::from_msgpack(bytes);
+  auto decoded = codec::from_msgpack(bytes, max_depth);
   if (!decoded.value) {
     error = "msgpack: " + decoded.error;
     return std::nullopt;
