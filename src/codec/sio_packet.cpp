@@ -88,9 +88,23 @@ bool reconstruct(json& value, std::vector<std::string>& attachments) {
   return true;
 }
 
-/// Deepest bracket nesting of a JSON text (strings skipped), to refuse hostile input
-/// before parsing it.
-std::size_t json_depth(std::string_view text) {
+bool payload_valid(const packet& p) {
+  switch (p.type) {
+    case packet_type::connect: return !p.has_data() || p.data.is_object();
+    case packet_type::disconnect: return !p.has_data();
+    case packet_type::connect_error: return p.has_data() && (p.data.is_string() || p.data.is_object());
+    case packet_type::event:
+    case packet_type::binary_event:
+      return p.data.is_array() && !p.data.empty() && (p.data[0].is_string() || p.data[0].is_number());
+    case packet_type::ack:
+    case packet_type::binary_ack: return p.data.is_array();
+  }
+  return false;
+}
+
+}  // namespace
+
+std::size_t json_depth(std::string_view text) noexcept {
   std::size_t depth = 0, deepest = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -111,22 +125,6 @@ std::size_t json_depth(std::string_view text) {
   }
   return deepest;
 }
-
-bool payload_valid(const packet& p) {
-  switch (p.type) {
-    case packet_type::connect: return !p.has_data() || p.data.is_object();
-    case packet_type::disconnect: return !p.has_data();
-    case packet_type::connect_error: return p.has_data() && (p.data.is_string() || p.data.is_object());
-    case packet_type::event:
-    case packet_type::binary_event:
-      return p.data.is_array() && !p.data.empty() && (p.data[0].is_string() || p.data[0].is_number());
-    case packet_type::ack:
-    case packet_type::binary_ack: return p.data.is_array();
-  }
-  return false;
-}
-
-}  // namespace
 
 packet packet::event(std::string nsp, json data, std::optional<std::uint64_t> id) {
   return packet{packet_type::event, std::move(nsp), std::move(data), id};

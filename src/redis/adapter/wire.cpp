@@ -215,31 +215,6 @@ std::optional<broadcast_message> decode_broadcast(std::string_view bytes, std::s
 
 namespace {
 
-/// The deepest nesting of arrays and objects in JSON text (strings skipped): parsing is
-/// iterative, but copying and destroying the value recurse, so depth is bounded first.
-std::size_t json_depth(std::string_view text) {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 /// As the msgpack decoder's limit.
 constexpr std::size_t max_depth = 64;
 
@@ -247,7 +222,7 @@ constexpr std::size_t max_depth = 64;
 
 std::optional<json> decode_envelope(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') {
-    if (json_depth(bytes) > max_depth) {
+    if (sio::json_depth(bytes) > max_depth) {
       error = "nested too deep";
       return std::nullopt;
     }

@@ -63,6 +63,11 @@ struct packet {
 /// one argument).
 json event_data(std::string_view event, json args);
 
+/// The deepest bracket nesting of a JSON text (strings skipped), to refuse hostile input
+/// before parsing it: nlohmann parses iteratively, but copying and destroying a value
+/// recurse.
+std::size_t json_depth(std::string_view text) noexcept;
+
 /// Errors of the Socket.IO codec; all of them close the connection with "parse error".
 enum class parse_errc {
   ok = 0,
