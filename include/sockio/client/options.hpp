@@ -19,9 +19,9 @@ using json = nlohmann::json;
 /// TLS for https:// and wss:// URLs. The server's certificate and host name are verified
 /// unless `insecure` is set, which is never the default.
 struct tls_options {
-  std::string ca_file;    ///< PEM file of the authorities to trust; empty: the system's
-  std::string cert_file;  ///< client certificate (PEM), for servers that ask for one
-  std::string key_file;   ///< its private key (PEM)
+  std::string ca_file{};    ///< PEM file of the authorities to trust; empty: the system's
+  std::string cert_file{};  ///< client certificate (PEM), for servers that ask for one
+  std::string key_file{};   ///< its private key (PEM)
   bool insecure = false;  ///< skip certificate and host-name verification (testing only)
 };
 
@@ -40,16 +40,16 @@ struct options {
   /// When the first transport fails while opening, try the next one.
   bool try_all_transports = false;
   /// Query parameters sent with every Engine.IO request (after the URL's own).
-  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<std::pair<std::string, std::string>> query{};
   /// Extra HTTP headers on every polling request and on the WebSocket upgrade.
-  std::vector<std::pair<std::string, std::string>> extra_headers;
+  std::vector<std::pair<std::string, std::string>> extra_headers{};
   /// Keep the cookies the server sets and send them back (cookie-based sticky sessions),
   /// as the JS client does in Node with `withCredentials`. On by default here: a C++
   /// program has no browser to do it.
   bool with_credentials = true;
   /// An HTTP proxy reached with CONNECT ("http://proxy:3128"); empty: none.
-  std::string proxy;
-  tls_options tls;
+  std::string proxy{};
+  tls_options tls{};
   /// The largest message accepted from the server (bytes); a larger one ends the
   /// connection with "parse error".
   std::size_t max_message_size = 64u << 20;
@@ -73,12 +73,12 @@ struct socket_options {
   /// The CONNECT payload (`auth`): a value, or a function called on every (re)connect
   /// (token refresh). `auth_fn` wins when set.
   json auth = json(json::value_t::discarded);
-  std::function<json()> auth_fn;
+  std::function<json()> auth_fn{};
   /// Default timeout of every emit with an ack (`ackTimeout`).
-  std::optional<std::chrono::milliseconds> ack_timeout;
+  std::optional<std::chrono::milliseconds> ack_timeout{};
   /// At-least-once delivery: every non-volatile emit is sent until the server acks it,
   /// at most `retries + 1` times, one packet in flight (`retries`).
-  std::optional<unsigned> retries;
+  std::optional<unsigned> retries{};
   /// Largest number of packets waiting while disconnected (the JS client has no limit);
   /// beyond it the oldest is dropped and its ack fails with "socket has been disconnected".
   std::size_t max_buffered_packets = 100'000;

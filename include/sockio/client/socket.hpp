@@ -5,6 +5,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -66,7 +67,7 @@ struct emit_flags {
 /// auto socket = io.socket("/chat", {.auth = {{"token", "abc"}}});
 /// socket.on("message", [](const json& args) { std::cout << args.dump() << "\n"; });
 /// socket.emit("message", {"hello"});
-/// socket.timeout(5s).emit_with_ack("ping", {}, [](std::error_code ec, json reply) { ... });
+/// socket.timeout(5s).emit_with_ack("ping", {}, [](boost::system::error_code ec, json reply) { ... });
 /// @endcode
 class socket {
  public:
@@ -117,11 +118,13 @@ class socket {
 
   /// Emits `event` and completes with the server's ack, or with `errc::timeout` after the
   /// timeout (`timeout()` or `socket_options::ack_timeout`), or `errc::disconnected`.
-  /// The signature is `void(std::error_code, json args)`; any Asio completion token works:
-  /// a callback, `boost::asio::use_future`, `boost::asio::use_awaitable`.
+  /// The signature is `void(boost::system::error_code, json args)` (Asio's error type, so
+  /// that `use_future` and `use_awaitable` throw on errors; it compares equal to
+  /// `client::errc` values); any Asio completion token works: a callback,
+  /// `boost::asio::use_future`, `boost::asio::use_awaitable`.
   template <class CompletionToken>
   auto emit_with_ack(std::string event, json args, CompletionToken&& token) const {
-    return boost::asio::async_initiate<CompletionToken, void(std::error_code, json)>(
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, json)>(
         [impl = impl_, flags = flags_](auto handler, std::string event, json args) {
           using handler_type = std::decay_t<decltype(handler)>;
           auto shared = std::make_shared<handler_type>(std::move(handler));
@@ -129,7 +132,7 @@ class socket {
           start_emit_with_ack(impl, flags, std::move(event), std::move(args),
                               [shared, ex](std::error_code ec, json reply) {
                                 boost::asio::dispatch(ex, [shared, ec, reply = std::move(reply)]() mutable {
-                                  (*shared)(ec, std::move(reply));
+                                  (*shared)(boost::system::error_code(ec), std::move(reply));
                                 });
                               });
         },
