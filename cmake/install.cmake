@@ -1,6 +1,6 @@
 # `cmake --install`: headers, the libraries, sockioConfig.cmake (+ version) with the
 # targets sockio::codec, sockio::io, sockio::engine, sockio::sio, sockio::redis,
-# sockio::redis_adapter, and a pkg-config file.
+# sockio::redis_adapter, sockio::client, and a pkg-config file.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -11,8 +11,9 @@ set_target_properties(sockio_engine PROPERTIES EXPORT_NAME engine)
 set_target_properties(sockio_sio PROPERTIES EXPORT_NAME sio)
 set_target_properties(sockio_redis PROPERTIES EXPORT_NAME redis)
 set_target_properties(sockio_redis_adapter PROPERTIES EXPORT_NAME redis_adapter)
+set_target_properties(sockio_client PROPERTIES EXPORT_NAME client)
 
-install(TARGETS sockio_asio sockio_codec sockio_io sockio_engine sockio_sio sockio_redis sockio_redis_adapter
+install(TARGETS sockio_asio sockio_codec sockio_io sockio_engine sockio_sio sockio_redis sockio_redis_adapter sockio_client
   EXPORT sockioTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

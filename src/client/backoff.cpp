@@ -15,7 +15,8 @@ std::chrono::milliseconds backoff::duration() {
   // 2^62 ms overflows nothing in a double and is far past any cap: clamp the exponent.
   const auto exponent = static_cast<int>(std::min<std::uint64_t>(attempts_, 62));
   ++attempts_;
-  double ms = std::min(static_cast<double>(min_.count()) * std::ldexp(1.0, exponent), static_cast<double>(max_.count()));
+  double ms =
+      std::min(static_cast<double>(min_.count()) * std::ldexp(1.0, exponent), static_cast<double>(max_.count()));
   if (jitter_ > 0) {
     std::uniform_real_distribution<double> unit(-1.0, 1.0);
     ms += ms * jitter_ * unit(random_);

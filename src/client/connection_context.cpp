@@ -23,7 +23,8 @@ connection_context::connection_context(asio::any_io_executor ex, const std::stri
   url = std::move(*parsed);
   if (!opts.proxy.empty()) {
     proxy = parse_client_url(opts.proxy);
-    if (!proxy || proxy->secure) throw std::invalid_argument("invalid proxy \"" + opts.proxy + "\": expected http://host:port");
+    if (!proxy || proxy->secure)
+      throw std::invalid_argument("invalid proxy \"" + opts.proxy + "\": expected http://host:port");
   }
   if (!opts.path.empty() && opts.path.front() != '/') opts.path.insert(opts.path.begin(), '/');
   if (!opts.path.ends_with('/')) opts.path += '/';
@@ -97,12 +98,13 @@ class opener : public std::enable_shared_from_this<opener> {
 
  private:
   void do_connect(const tcp::resolver::results_type& endpoints) {
-    asio::async_connect(socket_, endpoints, [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
-      if (ec) return self->fail(ec, "connect");
-      self->socket_.set_option(tcp::no_delay(true), ec);
-      if (self->ctx_->proxy) return self->do_proxy_connect();
-      self->after_tcp();
-    });
+    asio::async_connect(socket_, endpoints,
+                        [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
+                          if (ec) return self->fail(ec, "connect");
+                          self->socket_.set_option(tcp::no_delay(true), ec);
+                          if (self->ctx_->proxy) return self->do_proxy_connect();
+                          self->after_tcp();
+                        });
   }
 
   void do_proxy_connect() {
@@ -110,24 +112,25 @@ class opener : public std::enable_shared_from_this<opener> {
                                ? ctx_->url.host_header() + ":" + std::to_string(ctx_->url.port)
                                : ctx_->url.host_header();
     buffer_ = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
-    asio::async_write(socket_, asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) return self->fail(ec, "proxy");
-      self->buffer_.clear();
-      asio::async_read_until(self->socket_, asio::dynamic_buffer(self->buffer_, 16384), "\r\n\r\n",
-                             [self](boost::system::error_code ec, std::size_t size) {
-                               if (ec) return self->fail(ec, "proxy");
-                               const auto status = self->buffer_.substr(0, self->buffer_.find('\r'));
-                               // "HTTP/1.1 200 Connection established"
-                               if (status.size() < 12 || status.compare(9, 3, "200") != 0) {
-                                 return self->fail(make_error_code(std::errc::connection_refused),
-                                                   "proxy answered \"" + status + "\"");
-                               }
-                               if (size != self->buffer_.size()) {
-                                 return self->fail(make_error_code(std::errc::protocol_error), "proxy");
-                               }
-                               self->after_tcp();
-                             });
-    });
+    asio::async_write(
+        socket_, asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->fail(ec, "proxy");
+          self->buffer_.clear();
+          asio::async_read_until(self->socket_, asio::dynamic_buffer(self->buffer_, 16384), "\r\n\r\n",
+                                 [self](boost::system::error_code ec, std::size_t size) {
+                                   if (ec) return self->fail(ec, "proxy");
+                                   const auto status = self->buffer_.substr(0, self->buffer_.find('\r'));
+                                   // "HTTP/1.1 200 Connection established"
+                                   if (status.size() < 12 || status.compare(9, 3, "200") != 0) {
+                                     return self->fail(make_error_code(std::errc::connection_refused),
+                                                       "proxy answered \"" + status + "\"");
+                                   }
+                                   if (size != self->buffer_.size()) {
+                                     return self->fail(make_error_code(std::errc::protocol_error), "proxy");
+                                   }
+                                   self->after_tcp();
+                                 });
+        });
   }
 
   void after_tcp() {
@@ -149,9 +152,7 @@ class opener : public std::enable_shared_from_this<opener> {
                          });
   }
 
-  void fail(std::error_code ec, std::string what) {
-    finish(ec, what + ": " + ec.message(), nullptr);
-  }
+  void fail(std::error_code ec, std::string what) { finish(ec, what + ": " + ec.message(), nullptr); }
   void finish(std::error_code ec, std::string description, std::shared_ptr<client_stream> s) {
     if (auto done = std::move(done_)) done(ec, std::move(description), std::move(s));
   }

@@ -65,7 +65,8 @@ void engine_socket::on_packet(engine::packet p) {
   if (state_ == state::closed) return;
   if (events_.on_packet) events_.on_packet('<', p);
   if (state_ == state::opening) {
-    if (p.type != engine::packet_type::open) return on_transport_error(make_error_code(errc::bad_handshake), "no open packet");
+    if (p.type != engine::packet_type::open)
+      return on_transport_error(make_error_code(errc::bad_handshake), "no open packet");
     return on_handshake(p.data);
   }
   switch (p.type) {
@@ -245,7 +246,10 @@ void engine_socket::probe_failed() {
   probe_.reset();
   ctx_->prior_websocket_success = false;
   if (upgrading_) {
+    // The probe failed while polling was paused for the switch: poll again (the JS client
+    // leaves it paused, and the session then ends in a ping timeout).
     upgrading_ = false;
+    if (transport_) transport_->resume();
     flush();
   }
 }

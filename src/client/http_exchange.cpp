@@ -32,7 +32,7 @@ void http_exchange::request(std::string head, std::string body, done_fn done) {
 void http_exchange::do_write(bool fresh) {
   if (!stream_) {
     open_stream(ctx_, [self = shared_from_this()](std::error_code ec, std::string description,
-                                                   std::shared_ptr<client_stream> s) {
+                                                  std::shared_ptr<client_stream> s) {
       if (self->closed_) return self->fail(make_error_code(errc::closed), "closed");
       if (ec) return self->fail(ec, std::move(description));
       self->stream_ = std::move(s);

@@ -24,8 +24,16 @@ struct own_loop {
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::promise<void> finished;
   std::future<void> done = finished.get_future();
+  /// Set when the manager was destroyed from one of its own handlers: the thread then
+  /// frees its loop once the loop has run out of work.
+  bool orphaned = false;
+  std::shared_ptr<loop_guard> guard;  // the manager's: ended before the loop goes
   std::thread thread{[this] {
     io.run();
+    if (orphaned) {
+      delete this;
+      return;
+    }
     finished.set_value();
   }};
 };
@@ -42,6 +50,7 @@ manager::manager(std::string url, options opts) {
     loop->thread.join();
     throw;
   }
+  loop->guard = impl_->guard();
   loop_ = std::move(loop);
 }
 
@@ -52,11 +61,15 @@ manager::~manager() {
   if (!impl_) return;
   asio::post(impl_->executor(), [impl = impl_] { impl->shutdown(); });
   if (!loop_) return;
+  // From now on a socket handle's call fails at once instead of reaching a loop that ends.
+  loop_->guard->end();
   impl_.reset();
   loop_->work.reset();
   if (loop_->thread.get_id() == std::this_thread::get_id()) {
-    // Destroyed from one of its own handlers: the loop ends by itself once idle.
+    // Destroyed from one of its own handlers: the loop ends by itself once idle, and its
+    // thread frees it.
     loop_->thread.detach();
+    loop_->orphaned = true;
     (void)loop_.release();
     return;
   }
@@ -92,14 +105,18 @@ void set_event(const std::shared_ptr<detail::manager_impl>& impl, Member member,
 
 }  // namespace
 
-void manager::on_open(std::function<void()> f) { set_event(impl_, &detail::manager_events::on_open, std::move(f)); }
+void manager::on_open(std::function<void()> f) {
+  set_event(impl_, &detail::manager_events::on_open, std::move(f));
+}
 void manager::on_error(std::function<void(std::error_code, const std::string&)> f) {
   set_event(impl_, &detail::manager_events::on_error, std::move(f));
 }
 void manager::on_close(std::function<void(const std::string&, const std::string&)> f) {
   set_event(impl_, &detail::manager_events::on_close, std::move(f));
 }
-void manager::on_ping(std::function<void()> f) { set_event(impl_, &detail::manager_events::on_ping, std::move(f)); }
+void manager::on_ping(std::function<void()> f) {
+  set_event(impl_, &detail::manager_events::on_ping, std::move(f));
+}
 void manager::on_reconnect_attempt(std::function<void(std::uint64_t)> f) {
   set_event(impl_, &detail::manager_events::on_reconnect_attempt, std::move(f));
 }
@@ -119,8 +136,14 @@ void manager::on_packet(std::function<void(char, const std::string&)> f) {
   set_event(impl_, &detail::manager_events::on_packet, std::move(f));
 }
 
-std::string manager::transport() const { return impl_->transport(); }
-std::string manager::engine_id() const { return impl_->engine_id(); }
-asio::any_io_executor manager::get_executor() const { return impl_->executor(); }
+std::string manager::transport() const {
+  return impl_->transport();
+}
+std::string manager::engine_id() const {
+  return impl_->engine_id();
+}
+asio::any_io_executor manager::get_executor() const {
+  return impl_->executor();
+}
 
 }  // namespace sockio::client

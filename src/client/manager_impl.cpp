@@ -21,7 +21,7 @@ std::shared_ptr<socket_impl> manager_impl::socket(std::string nsp, socket_option
   if (nsp.front() != '/') nsp.insert(nsp.begin(), '/');
   std::lock_guard lock(mutex_);
   auto& s = nsps_[nsp];
-  if (!s) s = std::make_shared<socket_impl>(weak_from_this(), ctx_->executor, nsp, std::move(opts));
+  if (!s) s = std::make_shared<socket_impl>(weak_from_this(), ctx_->executor, guard_, nsp, std::move(opts));
   return s;
 }
 
@@ -202,7 +202,9 @@ void manager_impl::close() {
 
 void manager_impl::drop_connection() {
   if (ready_ != ready::open || !engine_) return;
-  engine_->abort();
+  // As the JS client's `engine.close()`: the server gets a close packet, so that it keeps
+  // the session for recovery at once instead of after its ping timeout.
+  engine_->close();
   on_engine_close("forced close", "the connection was dropped");
 }
 

@@ -36,6 +36,13 @@ class polling_transport final : public transport, public std::enable_shared_from
     check_paused();
   }
 
+  void resume() override {
+    if (!paused_ || stopped_) return;
+    paused_ = false;
+    on_paused_ = nullptr;
+    if (!polling_) do_poll();
+  }
+
   void close() override {
     if (stopped_) return;
     // What is queued leaves first, then the close packet that ends the session on the
@@ -62,29 +69,29 @@ class polling_transport final : public transport, public std::enable_shared_from
 
   void do_poll() {
     polling_ = true;
-    get_->request("GET " + ctx_->target("polling", sid_) + " HTTP/1.1", {},
-                  [self = shared_from_this()](std::error_code ec, std::string description, unsigned status,
-                                              std::string body) {
-                    self->polling_ = false;
-                    if (self->stopped_ || self->closing_) return;
-                    if (ec || status != 200) {
-                      return self->error(errc::poll_error, ec ? description : "HTTP " + std::to_string(status) + " " + body);
-                    }
-                    std::vector<engine::packet> packets;
-                    if (engine::decode_payload(body, packets)) return self->error(errc::parse_error, "bad payload");
-                    for (auto& p : packets) {
-                      if (p.type == engine::packet_type::close) {
-                        auto on_close = self->events_.on_close;
-                        self->abort();
-                        if (on_close) on_close("transport closed by the server");
-                        return;
-                      }
-                      if (self->events_.on_packet) self->events_.on_packet(std::move(p));
-                      if (self->stopped_) return;
-                    }
-                    if (self->paused_) return self->check_paused();
-                    self->do_poll();
-                  });
+    get_->request(
+        "GET " + ctx_->target("polling", sid_) + " HTTP/1.1", {},
+        [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string body) {
+          self->polling_ = false;
+          if (self->stopped_ || self->closing_) return;
+          if (ec || status != 200) {
+            return self->error(errc::poll_error, ec ? description : "HTTP " + std::to_string(status) + " " + body);
+          }
+          std::vector<engine::packet> packets;
+          if (engine::decode_payload(body, packets)) return self->error(errc::parse_error, "bad payload");
+          for (auto& p : packets) {
+            if (p.type == engine::packet_type::close) {
+              auto on_close = self->events_.on_close;
+              self->abort();
+              if (on_close) on_close("transport closed by the server");
+              return;
+            }
+            if (self->events_.on_packet) self->events_.on_packet(std::move(p));
+            if (self->stopped_) return;
+          }
+          if (self->paused_) return self->check_paused();
+          self->do_poll();
+        });
   }
 
   void do_post() {
@@ -104,21 +111,21 @@ class polling_transport final : public transport, public std::enable_shared_from
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(taken));
     posting_ = true;
     const auto length = std::to_string(body.size());
-    post_->request("POST " + ctx_->target("polling", sid_) +
-                       " HTTP/1.1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: " + length,
-                   std::move(body),
-                   [self = shared_from_this()](std::error_code ec, std::string description, unsigned status,
-                                               std::string) {
-                     self->posting_ = false;
-                     if (self->closing_) return self->pending_.empty() ? self->post_->close() : self->do_post();
-                     if (self->stopped_) return;
-                     if (ec || status != 200) {
-                       return self->error(errc::post_error, ec ? description : "HTTP " + std::to_string(status));
-                     }
-                     if (!self->pending_.empty()) return self->do_post();
-                     if (self->events_.on_drain) self->events_.on_drain();
-                     if (self->paused_) self->check_paused();
-                   });
+    post_->request(
+        "POST " + ctx_->target("polling", sid_) +
+            " HTTP/1.1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: " + length,
+        std::move(body),
+        [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string) {
+          self->posting_ = false;
+          if (self->closing_) return self->pending_.empty() ? self->post_->close() : self->do_post();
+          if (self->stopped_) return;
+          if (ec || status != 200) {
+            return self->error(errc::post_error, ec ? description : "HTTP " + std::to_string(status));
+          }
+          if (!self->pending_.empty()) return self->do_post();
+          if (self->events_.on_drain) self->events_.on_drain();
+          if (self->paused_) self->check_paused();
+        });
   }
 
   void check_paused() {

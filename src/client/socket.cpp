@@ -22,9 +22,9 @@ void ack_sender::operator()(json args) const {
 namespace {
 
 template <class F>
-void on_loop(const std::shared_ptr<detail::socket_impl>& impl, F&& f) {
-  if (!impl) return;
-  asio::post(impl->executor(), [impl, f = std::forward<F>(f)]() mutable { f(*impl); });
+bool on_loop(const std::shared_ptr<detail::socket_impl>& impl, F&& f) {
+  if (!impl) return false;
+  return impl->post([impl, f = std::forward<F>(f)]() mutable { f(*impl); });
 }
 
 }  // namespace
@@ -71,8 +71,13 @@ void socket::emit(std::string event, json args) const {
 void socket::start_emit_with_ack(const std::shared_ptr<detail::socket_impl>& impl, const emit_flags& flags,
                                  std::string event, json args, ack_handler done) {
   if (!impl) return done(make_error_code(errc::closed), json::array());
-  on_loop(impl, [event = std::move(event), args = std::move(args), flags, done = std::move(done)](
-                    detail::socket_impl& s) mutable { s.emit(std::move(event), std::move(args), flags, std::move(done)); });
+  // The handler is shared so that it can still fail here when the loop is gone.
+  auto shared = std::make_shared<ack_handler>(std::move(done));
+  const bool posted =
+      on_loop(impl, [event = std::move(event), args = std::move(args), flags, shared](detail::socket_impl& s) mutable {
+        s.emit(std::move(event), std::move(args), flags, std::move(*shared));
+      });
+  if (!posted) (*shared)(make_error_code(errc::closed), json::array());
 }
 
 boost::asio::any_io_executor socket::executor_of(const std::shared_ptr<detail::socket_impl>& impl) {
@@ -105,11 +110,23 @@ void socket::set_auth(json auth) const {
   on_loop(impl_, [auth = std::move(auth)](detail::socket_impl& s) mutable { s.set_auth(std::move(auth)); });
 }
 
-bool socket::connected() const { return impl_ && impl_->connected(); }
-bool socket::active() const { return impl_ && impl_->active(); }
-bool socket::recovered() const { return impl_ && impl_->recovered(); }
-std::string socket::id() const { return impl_ ? impl_->id() : std::string(); }
-std::string socket::nsp() const { return impl_ ? impl_->nsp() : std::string(); }
-std::size_t socket::buffered() const { return impl_ ? impl_->buffered() : 0; }
+bool socket::connected() const {
+  return impl_ && impl_->connected();
+}
+bool socket::active() const {
+  return impl_ && impl_->active();
+}
+bool socket::recovered() const {
+  return impl_ && impl_->recovered();
+}
+std::string socket::id() const {
+  return impl_ ? impl_->id() : std::string();
+}
+std::string socket::nsp() const {
+  return impl_ ? impl_->nsp() : std::string();
+}
+std::size_t socket::buffered() const {
+  return impl_ ? impl_->buffered() : 0;
+}
 
 }  // namespace sockio::client

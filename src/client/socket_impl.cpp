@@ -9,9 +9,13 @@ namespace sockio::client::detail {
 
 namespace asio = boost::asio;
 
-socket_impl::socket_impl(std::weak_ptr<manager_impl> manager, asio::any_io_executor executor, std::string nsp,
-                         socket_options opts)
-    : manager_(std::move(manager)), executor_(std::move(executor)), nsp_(std::move(nsp)), opts_(std::move(opts)) {}
+socket_impl::socket_impl(std::weak_ptr<manager_impl> manager, asio::any_io_executor executor,
+                         std::shared_ptr<loop_guard> guard, std::string nsp, socket_options opts)
+    : manager_(std::move(manager)),
+      executor_(std::move(executor)),
+      guard_(std::move(guard)),
+      nsp_(std::move(nsp)),
+      opts_(std::move(opts)) {}
 
 void socket_impl::connect() {
   auto m = manager_.lock();
@@ -46,7 +50,8 @@ void socket_impl::on_manager_error(std::error_code ec, const std::string& messag
 }
 
 void socket_impl::on_manager_close(const std::string& reason, const std::string& description) {
-  if (connected_) close(reason, description);
+  // A socket that left (its own disconnect, the server's) hears only its own reason.
+  if (active_ && connected_) close(reason, description);
 }
 
 void socket_impl::send_connect() {
@@ -75,9 +80,7 @@ void socket_impl::on_packet(sio::packet p) {
     case sio::packet_type::binary_event: return on_event(std::move(p));
     case sio::packet_type::ack:
     case sio::packet_type::binary_ack: return on_ack(std::move(p));
-    case sio::packet_type::disconnect:
-      destroy();
-      return close("io server disconnect", "");
+    case sio::packet_type::disconnect: destroy(); return close("io server disconnect", "");
     case sio::packet_type::connect_error: {
       destroy();
       connect_error err;
@@ -140,8 +143,8 @@ void socket_impl::dispatch_event(const sio::packet& p) {
   ack_sender ack;
   if (p.id) {
     std::weak_ptr<socket_impl> weak = shared_from_this();
-    ack = ack_sender([weak, id = *p.id, ex = executor_](json reply) {
-      asio::post(ex, [weak, id, reply = std::move(reply)]() mutable {
+    ack = ack_sender([weak, id = *p.id, guard = guard_, ex = executor_](json reply) {
+      guard->post(ex, [weak, id, reply = std::move(reply)]() mutable {
         auto self = weak.lock();
         if (!self || !self->connected_) return;
         if (!reply.is_array()) reply = json::array({std::move(reply)});

@@ -101,13 +101,15 @@ class websocket_transport final : public transport, public std::enable_shared_fr
     out_ = "GET " + ctx_->target("websocket", sid) + " HTTP/1.1\r\n" + ctx_->common_headers() +
            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key_ +
            "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    asio::async_write(*stream_, asio::buffer(out_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (self->phase_ == phase::closed) return;
-      if (ec) return self->fail(make_error_code(errc::websocket_error), ec.message());
-      self->out_.clear();
-      asio::async_read_until(*self->stream_, asio::dynamic_buffer(self->in_, max_handshake_answer), "\r\n\r\n",
-                             [self](boost::system::error_code ec, std::size_t size) { self->on_handshake(ec, size); });
-    });
+    asio::async_write(*stream_, asio::buffer(out_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (self->phase_ == phase::closed) return;
+                        if (ec) return self->fail(make_error_code(errc::websocket_error), ec.message());
+                        self->out_.clear();
+                        asio::async_read_until(
+                            *self->stream_, asio::dynamic_buffer(self->in_, max_handshake_answer), "\r\n\r\n",
+                            [self](boost::system::error_code ec, std::size_t size) { self->on_handshake(ec, size); });
+                      });
   }
 
   void on_handshake(boost::system::error_code ec, std::size_t head_size) {
@@ -138,19 +140,20 @@ class websocket_transport final : public transport, public std::enable_shared_fr
     if (phase_ == phase::closed) return;
     if (auto* tls = stream_->as_tls()) {
       if (tls_buffer_.empty()) tls_buffer_.resize(tls_read_buffer);
-      tls->async_read_some(asio::buffer(tls_buffer_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                   std::size_t n) {
-        self->on_data(ec, self->tls_buffer_.data(), n);
-      });
+      tls->async_read_some(asio::buffer(tls_buffer_),
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                             self->on_data(ec, self->tls_buffer_.data(), n);
+                           });
       return;
     }
-    stream_->socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) return self->on_data(ec, nullptr, 0);
-      auto& buffer = scratch();
-      const auto n = io::read_ready(self->stream_->socket(), buffer.data(), buffer.size(), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) return self->do_read();
-      self->on_data(ec, buffer.data(), n);
-    });
+    stream_->socket().async_wait(
+        asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+          if (ec) return self->on_data(ec, nullptr, 0);
+          auto& buffer = scratch();
+          const auto n = io::read_ready(self->stream_->socket(), buffer.data(), buffer.size(), ec);
+          if (ec == asio::error::would_block || ec == asio::error::try_again) return self->do_read();
+          self->on_data(ec, buffer.data(), n);
+        });
   }
 
   void on_data(boost::system::error_code ec, char* data, std::size_t n) {
@@ -178,7 +181,8 @@ class websocket_transport final : public transport, public std::enable_shared_fr
           break;
         }
         case ws::opcode::binary:
-          if (events_.on_packet) events_.on_packet(engine::packet{engine::packet_type::message, std::string(e.data), true});
+          if (events_.on_packet)
+            events_.on_packet(engine::packet{engine::packet_type::message, std::string(e.data), true});
           break;
         case ws::opcode::ping:
           frame(ws::opcode::pong, {}, e.data);
@@ -202,8 +206,8 @@ class websocket_transport final : public transport, public std::enable_shared_fr
       events_ = {};
       if (on_error) {
         on_error(make_error_code(code == ws::message_too_big ? errc::message_too_large : errc::websocket_error),
-                 code == ws::message_too_big ? "message too large" : "bad WebSocket frame (close code " +
-                                                                          std::to_string(code) + ")");
+                 code == ws::message_too_big ? "message too large"
+                                             : "bad WebSocket frame (close code " + std::to_string(code) + ")");
       }
       return false;
     }
@@ -234,19 +238,19 @@ class websocket_transport final : public transport, public std::enable_shared_fr
   void do_write() {
     if (!writing_.empty() || out_.empty() || phase_ == phase::closed) return;
     writing_.swap(out_);
-    asio::async_write(*stream_, asio::buffer(writing_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                     std::size_t) {
-      self->writing_.clear();
-      if (self->phase_ == phase::closed) return;
-      if (ec) return self->fail(make_error_code(errc::websocket_error), ec.message());
-      if (self->phase_ == phase::closing) {
-        // Our close frame is out: the server answers and closes; we do not wait for it.
-        return self->abort();
-      }
-      if (!self->out_.empty()) return self->do_write();
-      std::string().swap(self->writing_);
-      if (self->events_.on_drain) self->events_.on_drain();
-    });
+    asio::async_write(*stream_, asio::buffer(writing_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_.clear();
+                        if (self->phase_ == phase::closed) return;
+                        if (ec) return self->fail(make_error_code(errc::websocket_error), ec.message());
+                        if (self->phase_ == phase::closing) {
+                          // Our close frame is out: the server answers and closes; we do not wait for it.
+                          return self->abort();
+                        }
+                        if (!self->out_.empty()) return self->do_write();
+                        std::string().swap(self->writing_);
+                        if (self->events_.on_drain) self->events_.on_drain();
+                      });
   }
 
   void fail(std::error_code ec, std::string description) {

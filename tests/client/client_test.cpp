@@ -39,8 +39,10 @@ class Client : public ::testing::TestWithParam<param> {
 };
 
 TEST_P(Client, ConnectsAndGetsAcks) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  event_log out;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
@@ -58,7 +60,6 @@ TEST_P(Client, ConnectsAndGetsAcks) {
   EXPECT_EQ(reply, json::array({1, "a", {{"x", nullptr}}, json::array({true})}));
 
   // An event the server emits back, and the outgoing listener.
-  event_log out;
   s.on_any_outgoing([&out](const std::string& event, const json& args) { out.push(event + " " + args.dump()); });
   s.emit("echo-event", json::array({"é", 2.5}));
   EXPECT_TRUE(log.wait_for("echo-event [\"é\",2.5]"));
@@ -66,8 +67,9 @@ TEST_P(Client, ConnectsAndGetsAcks) {
 }
 
 TEST_P(Client, BinaryBothWays) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
@@ -85,17 +87,18 @@ TEST_P(Client, BinaryBothWays) {
 }
 
 TEST_P(Client, AnswersTheServersAcksLater) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  std::jthread answerer;  // joined after the manager is gone
+  std::mutex m;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
-  std::thread answerer;
-  std::mutex m;
   s.on("question-event", [&](const json& args, const client::ack_sender& ack) {
     EXPECT_TRUE(ack.requested());
     std::lock_guard lock(m);
     // Answered from another thread, after the listener returned.
-    answerer = std::thread([ack, args] {
+    answerer = std::jthread([ack, args] {
       std::this_thread::sleep_for(20ms);
       ack(json::array({"answer", args}));
       ack(json::array({"twice"}));  // ignored
@@ -105,13 +108,12 @@ TEST_P(Client, AnswersTheServersAcksLater) {
   auto [ec, reply] = call(s, "ask", json::array({"question-event"}));
   ASSERT_FALSE(ec);
   EXPECT_TRUE(log.wait_for("answered [[\"answer\",[\"question\",42]]]")) << ::testing::PrintToString(log.all());
-  std::lock_guard lock(m);
-  if (answerer.joinable()) answerer.join();
 }
 
 TEST_P(Client, NamespacesShareOneConnection) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log root_log, admin_log, refused_log;
+  auto io = make_manager();
   auto root = io->socket("/");
   auto admin = io->socket("/admin", {.auth = {{"token", "secret"}}});
   record(root, root_log);
@@ -139,8 +141,9 @@ TEST_P(Client, NamespacesShareOneConnection) {
 }
 
 TEST_P(Client, AckTimeoutsAndRetries) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
@@ -165,9 +168,10 @@ TEST_P(Client, AckTimeoutsAndRetries) {
 }
 
 TEST_P(Client, BuffersWhileDisconnectedAndReconnectsAfterARestart) {
+  // Declared first: the managers below (and their handlers) go before them.
+  event_log log, mlog;
   auto o = options_for(mode());
   auto io = make_manager(o);
-  event_log log, mlog;
   io->on_reconnect_attempt([&mlog](std::uint64_t n) { mlog.push("attempt " + std::to_string(n)); });
   io->on_reconnect([&mlog](std::uint64_t) { mlog.push("reconnect"); });
   auto s = io->socket();
@@ -191,13 +195,19 @@ TEST_P(Client, BuffersWhileDisconnectedAndReconnectsAfterARestart) {
 }
 
 TEST_P(Client, ServerDisconnectIsFinalAndADroppedTransportReconnects) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  event_log log2;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
   s.emit("drop-me");
-  ASSERT_TRUE(log.wait_for("disconnect:transport close")) << ::testing::PrintToString(log.all());
+  // Node answers the next poll with a close packet ("transport close"); sockio forgets the
+  // session at once and answers it with 400 ("transport error"), as engine.io does once a
+  // session is gone.
+  ASSERT_FALSE(log.wait_prefix("disconnect:transport ").empty()) << ::testing::PrintToString(log.all());
+  EXPECT_TRUE(kind() == peer_kind::sockio || log.count("disconnect:transport close") == 1);
   ASSERT_TRUE(log.wait_for("connect", 2));
   s.emit("disconnect-me");
   ASSERT_TRUE(log.wait_for("disconnect:io server disconnect"));
@@ -205,7 +215,6 @@ TEST_P(Client, ServerDisconnectIsFinalAndADroppedTransportReconnects) {
   EXPECT_FALSE(s.connected());
   // And the client's own disconnect.
   auto io2 = make_manager();
-  event_log log2;
   auto s2 = io2->socket();
   record(s2, log2);
   ASSERT_TRUE(log2.wait_for("connect"));
@@ -214,8 +223,10 @@ TEST_P(Client, ServerDisconnectIsFinalAndADroppedTransportReconnects) {
 }
 
 TEST_P(Client, RecoversTheSessionAfterADroppedConnection) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  peer = start_peer(kind(), {"--recovery"});
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
@@ -235,41 +246,51 @@ TEST_P(Client, RecoversTheSessionAfterADroppedConnection) {
 }
 
 TEST_P(Client, CompletionTokens) {
-  auto io = make_manager();
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  auto io = make_manager();
   auto s = io->socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
   // A callback, on the client's loop.
+  std::promise<std::thread::id> loop_thread;
+  s.on("echo-event", [&](const json&) { loop_thread.set_value(std::this_thread::get_id()); });
+  s.emit("echo-event");
+  const auto loop_id = loop_thread.get_future().get();
   std::promise<json> got;
   s.emit_with_ack("echo", json::array({"cb"}), [&](boost::system::error_code ec, json args) {
     EXPECT_FALSE(ec);
-    EXPECT_TRUE(s.get_executor().running_in_this_thread());
+    EXPECT_EQ(std::this_thread::get_id(), loop_id);
     got.set_value(std::move(args));
   });
   EXPECT_EQ(got.get_future().get(), json::array({"cb"}));
-  // A coroutine on the application's own loop.
+  // A coroutine on the application's own loop. (The arguments are made outside it: GCC 12
+  // miscompiles braced lists of string literals in a coroutine.)
   boost::asio::io_context app;
   json coroutine_result;
+  bool timed_out = false;
+  const std::string echo = "echo", flaky = "flaky";
+  const json co_args = json::array({"co"}), flaky_args = json::array({codec::random_id(8)});
   boost::asio::co_spawn(
       app,
       [&]() -> boost::asio::awaitable<void> {
-        coroutine_result = co_await s.emit_with_ack("echo", json::array({"co"}), boost::asio::use_awaitable);
+        coroutine_result = co_await s.emit_with_ack(echo, co_args, boost::asio::use_awaitable);
         try {
-          co_await s.timeout(100ms).emit_with_ack("flaky", json::array({codec::random_id(8)}), boost::asio::use_awaitable);
+          co_await s.timeout(100ms).emit_with_ack(flaky, flaky_args, boost::asio::use_awaitable);
         } catch (const boost::system::system_error& e) {
-          EXPECT_EQ(e.code(), client::errc::timeout);
-          coroutine_result.push_back("timed out");
+          timed_out = e.code() == client::errc::timeout;
         }
       },
       boost::asio::detached);
   app.run_for(5s);
-  EXPECT_EQ(coroutine_result, json::array({"co", "timed out"}));
+  EXPECT_EQ(coroutine_result, json::array({"co"}));
+  EXPECT_TRUE(timed_out);
 }
 
 TEST_P(Client, ManagerOnTheApplicationsLoop) {
-  boost::asio::io_context app;
+  // Declared first: the managers below (and their handlers) go before them.
   event_log log;
+  boost::asio::io_context app;
   {
     client::manager io(app.get_executor(), url_of(*peer), options_for(mode()));
     auto s = io.socket();

@@ -23,7 +23,9 @@ using client::json;
 enum class peer_kind { sockio, node };
 enum class transport_mode { polling, websocket, upgrade };
 
-inline const char* name_of(peer_kind p) { return p == peer_kind::sockio ? "sockio" : "node"; }
+inline const char* name_of(peer_kind p) {
+  return p == peer_kind::sockio ? "sockio" : "node";
+}
 inline const char* name_of(transport_mode m) {
   switch (m) {
     case transport_mode::polling: return "polling";
@@ -49,15 +51,9 @@ inline std::unique_ptr<peer_process> start_peer(peer_kind kind, std::vector<std:
 inline client::options options_for(transport_mode mode) {
   client::options o;
   switch (mode) {
-    case transport_mode::polling:
-      o.transports = {"polling"};
-      break;
-    case transport_mode::websocket:
-      o.transports = {"websocket"};
-      break;
-    case transport_mode::upgrade:
-      o.transports = {"polling", "websocket"};
-      break;
+    case transport_mode::polling: o.transports = {"polling"}; break;
+    case transport_mode::websocket: o.transports = {"websocket"}; break;
+    case transport_mode::upgrade: o.transports = {"polling", "websocket"}; break;
   }
   o.reconnection_delay = 50ms;
   o.reconnection_delay_max = 300ms;

@@ -20,7 +20,7 @@ test("an installed sockio builds and serves a downstream program", { timeout: 28
   const run = (cmd, args) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 
   run("cmake", ["--install", buildDir, "--prefix", prefix]);
-  for (const f of ["include/sockio/sio/server.hpp", "include/sockio/codec/ws/frame_reader.hpp",
+  for (const f of ["include/sockio/sio/server.hpp", "include/sockio/client/manager.hpp", "include/sockio/codec/ws/frame_reader.hpp",
                    "lib/cmake/sockio/sockioConfig.cmake", "lib/cmake/sockio/sockioConfigVersion.cmake",
                    "lib/pkgconfig/sockio.pc", "bin/sockio-server", "share/sockio/sockio.example.toml"]) {
     assert.ok(existsSync(join(prefix, f)), `${f} is installed`);
@@ -38,4 +38,8 @@ test("an installed sockio builds and serves a downstream program", { timeout: 28
   t.after(() => socket.close());
   const answer = await withTimeout(socket.emitWithAck("echo", "hello", { n: 1 }), EVENT_TIMEOUT_MS, "echo ack");
   assert.deepEqual(answer, "hello");
+
+  // The installed client library, against the installed server.
+  const reply = run(join(downstream, "echo_client"), [server.url]);
+  assert.equal(reply.trim(), '["hello from C++",{"n":1}]');
 });

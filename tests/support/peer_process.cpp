@@ -47,7 +47,8 @@ void peer_process::start(std::uint16_t port) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (line.find('\n') == std::string::npos) {
     pollfd p{out[0], POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     char buf[256];
     const auto n = ::read(out[0], buf, sizeof buf);

@@ -9,18 +9,18 @@ namespace sockio::client {
 /// client's where it has one, so that logs and tests read the same.
 enum class errc {
   ok = 0,
-  timeout,             ///< "operation has timed out": no ack within the emit's timeout
-  disconnected,        ///< "socket has been disconnected": the socket went away before the ack
-  connect_timeout,     ///< "timeout": the Engine.IO handshake took longer than `timeout`
-  poll_error,          ///< "xhr poll error": an HTTP long-polling GET failed
-  post_error,          ///< "xhr post error": an HTTP long-polling POST failed
-  websocket_error,     ///< "websocket error": the WebSocket failed to open or broke
-  bad_handshake,       ///< the server's answer to the handshake was not Engine.IO v4
-  parse_error,         ///< the server sent a packet that does not decode
-  message_too_large,   ///< the server sent a message larger than `max_message_size`
-  invalid_url,         ///< the URL is not http(s):// or ws(s)://host[:port][/namespace]
-  server_refused,      ///< the namespace's middleware refused the connection (CONNECT_ERROR)
-  closed,              ///< the manager was closed or destroyed
+  timeout,            ///< "operation has timed out": no ack within the emit's timeout
+  disconnected,       ///< "socket has been disconnected": the socket went away before the ack
+  connect_timeout,    ///< "timeout": the Engine.IO handshake took longer than `timeout`
+  poll_error,         ///< "xhr poll error": an HTTP long-polling GET failed
+  post_error,         ///< "xhr post error": an HTTP long-polling POST failed
+  websocket_error,    ///< "websocket error": the WebSocket failed to open or broke
+  bad_handshake,      ///< the server's answer to the handshake was not Engine.IO v4
+  parse_error,        ///< the server sent a packet that does not decode
+  message_too_large,  ///< the server sent a message larger than `max_message_size`
+  invalid_url,        ///< the URL is not http(s):// or ws(s)://host[:port][/namespace]
+  server_refused,     ///< the namespace's middleware refused the connection (CONNECT_ERROR)
+  closed,             ///< the manager was closed or destroyed
 };
 
 const std::error_category& error_category() noexcept;

@@ -15,7 +15,7 @@ namespace sockio::client {
 namespace detail {
 class manager_impl;
 struct own_loop;
-}
+}  // namespace detail
 
 /// socket.io-client's Manager: one Engine.IO connection to `url` (polling then
 /// WebSocket), reconnected with backoff, carrying the sockets of several namespaces.

@@ -22,7 +22,7 @@ struct tls_options {
   std::string ca_file{};    ///< PEM file of the authorities to trust; empty: the system's
   std::string cert_file{};  ///< client certificate (PEM), for servers that ask for one
   std::string key_file{};   ///< its private key (PEM)
-  bool insecure = false;  ///< skip certificate and host-name verification (testing only)
+  bool insecure = false;    ///< skip certificate and host-name verification (testing only)
 };
 
 /// A manager's options: the Engine.IO connection and the reconnection policy shared by

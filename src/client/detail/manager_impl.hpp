@@ -12,6 +12,7 @@
 
 #include "detail/connection_context.hpp"
 #include "detail/engine_socket.hpp"
+#include "detail/loop_guard.hpp"
 #include "sockio/client/backoff.hpp"
 #include "sockio/client/options.hpp"
 #include "sockio/codec/sio/packet.hpp"
@@ -40,6 +41,7 @@ class manager_impl : public std::enable_shared_from_this<manager_impl> {
   manager_impl(boost::asio::any_io_executor executor, const std::string& url, options opts);
 
   const boost::asio::any_io_executor& executor() const noexcept { return ctx_->executor; }
+  const std::shared_ptr<loop_guard>& guard() const noexcept { return guard_; }
   const options& opts() const noexcept { return ctx_->opts; }
   const std::string& default_nsp() const noexcept { return ctx_->url.nsp; }
 
@@ -81,6 +83,7 @@ class manager_impl : public std::enable_shared_from_this<manager_impl> {
   std::vector<std::shared_ptr<socket_impl>> sockets() const;
 
   std::shared_ptr<connection_context> ctx_;
+  std::shared_ptr<loop_guard> guard_ = std::make_shared<loop_guard>();
   std::shared_ptr<engine_socket> engine_;
   sio::decoder decoder_;
   backoff backoff_;

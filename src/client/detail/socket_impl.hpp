@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/loop_guard.hpp"
 #include "sockio/client/options.hpp"
 #include "sockio/client/socket.hpp"
 #include "sockio/codec/sio/packet.hpp"
@@ -22,11 +23,16 @@ class manager_impl;
 
 class socket_impl : public std::enable_shared_from_this<socket_impl> {
  public:
-  socket_impl(std::weak_ptr<manager_impl> manager, boost::asio::any_io_executor executor, std::string nsp,
-              socket_options opts);
+  socket_impl(std::weak_ptr<manager_impl> manager, boost::asio::any_io_executor executor,
+              std::shared_ptr<loop_guard> guard, std::string nsp, socket_options opts);
 
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
   const std::string& nsp() const noexcept { return nsp_; }
+  /// Any thread: runs `f` on the loop; false (and `f` dropped) once the loop is gone.
+  template <class F>
+  bool post(F&& f) {
+    return guard_->post(executor_, std::forward<F>(f));
+  }
 
   // ---- on the loop
   void connect();
@@ -100,6 +106,7 @@ class socket_impl : public std::enable_shared_from_this<socket_impl> {
 
   std::weak_ptr<manager_impl> manager_;
   boost::asio::any_io_executor executor_;
+  std::shared_ptr<loop_guard> guard_;
   std::string nsp_;
   socket_options opts_;
   std::map<std::string, std::vector<listener>> listeners_;

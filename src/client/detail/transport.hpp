@@ -45,6 +45,8 @@ class transport {
   virtual void set_max_payload(std::uint64_t) {}
   /// Polling: stops polling once the GET and POST in flight are done, then `done()`.
   virtual void pause(std::function<void()> done) { done(); }
+  /// Polling: polls again after a `pause` whose upgrade failed.
+  virtual void resume() {}
   /// Closes it politely (polling: a close packet; WebSocket: a close frame). No event after.
   virtual void close() = 0;
   /// Drops it at once. No event after.
