@@ -1,6 +1,8 @@
 // Drives bench/compare: each server pinned to one core (taskset), the load generator on
 // the other; every scenario against Node socket.io and sockio (threads=1) in the same run,
-// then sockio with threads=2 for the scaling row, and the raw WebSocket echo ceiling.
+// then sockio with threads=2 for the scaling row, and the raw WebSocket echo ceiling; last,
+// the client row: sockio::client against socket.io-client, both against the Node server.
+//   node bench/compare.mjs --build DIR [--quick] [--only client]
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import net from "node:net";
@@ -14,9 +16,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const build = args[args.indexOf("--build") + 1];
+// --only client: the client row alone, written to bench/results/client.{json,md}.
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+if (only !== null && only !== "client") {
+  process.stderr.write(`compare: --only takes "client" (got ${only})\n`);
+  process.exit(2);
+}
 const BENCH = path.join(build, "bench/sockio-bench");
 const SERVER = path.join(build, "bench/bench_server");
 const RAW = path.join(build, "bench/raw_ws_echo");
+const CLIENT = path.join(build, "bench/client_bench");
 const cores = os.cpus().length;
 const pin = (core) => (cores >= 2 ? ["taskset", "-c", String(core)] : []);
 const serverCores = cores >= 2 ? "0" : null;
@@ -24,9 +33,9 @@ const generatorCore = cores >= 2 ? 1 : null;
 
 const plan = quick
   ? { connect: 1000, echoClients: 50, echoSeconds: 3, fanout1k: [1000, 20], fanout10k: [10000, 3], idle: 5000,
-      cluster: [400, 10], clusterPaced: [50, 50] }
+      cluster: [400, 10], clusterPaced: [50, 50], client: { counts: [1, 100, 300], seconds: 3, warmup: 0.5 } }
   : { connect: 5000, echoClients: 100, echoSeconds: 10, fanout1k: [1000, 100], fanout10k: [10000, 20], idle: 15000,
-      cluster: [1000, 100], clusterPaced: [100, 200] };
+      cluster: [1000, 100], clusterPaced: [100, 200], client: { counts: [1, 100, 1000], seconds: 8, warmup: 1 } };
 
 function startServer(kind, threads = 1, extra = []) {
   const [cmd, ...rest] = {
@@ -136,6 +145,79 @@ async function measureCluster(kind) {
   }
 }
 
+// The client row: one client process (on the generator's core) with N clients in a closed
+// echo-with-ack loop through a fresh Node server (on the servers' core); sockio::client
+// (bench/client_bench.cpp, one thread) and socket.io-client (bench/node/client_bench.mjs).
+async function measureClient(kind, clients) {
+  const server = await startServer("node");
+  const { seconds, warmup } = plan.client;
+  const common = ["--url", `http://127.0.0.1:${server.port}`, "--clients", String(clients), "--seconds", String(seconds),
+    "--warmup", String(warmup)];
+  const cmd = kind === "sockio" ? [CLIENT, ...common] : ["node", path.join(here, "node/client_bench.mjs"), ...common];
+  const argv = [...(generatorCore !== null ? pin(generatorCore) : []), ...cmd];
+  try {
+    const { stdout } = await run(argv[0], argv.slice(1), { timeout: 120000, maxBuffer: 1 << 20 });
+    process.stderr.write(`  ${kind} client x${clients}: done\n`);
+    return JSON.parse(stdout.trim().split("\n").pop());
+  } catch (err) {
+    // Exit 1: some clients failed; the figures are over the ones that connected.
+    const partial = err.stdout?.trim() ? JSON.parse(err.stdout.trim().split("\n").pop()) : null;
+    if (!partial?.connected) throw err;
+    return partial;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function measureClients() {
+  const rows = {};
+  for (const n of plan.client.counts) {
+    const js = await measureClient("js", n);
+    const sockio = await measureClient("sockio", n);
+    rows[n] = { js, sockio, cpu_ratio: js.cpu_us_per_ack / sockio.cpu_us_per_ack,
+      memory_ratio: js.rss_kb_per_client / sockio.rss_kb_per_client };
+  }
+  return rows;
+}
+
+const clientFailures = (rows) => Object.entries(rows).flatMap(([n, r]) => ["js", "sockio"]
+  .filter((k) => r[k].failures > 0 || r[k].ack_errors > 0)
+  .map((k) => `client x${n} ${k}: ${r[k].failures} of ${r[k].clients} clients failed, ${r[k].ack_errors} loops broken ` +
+    `(${r[k].first_error ?? "?"})`));
+
+function clientTable(rows) {
+  const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v).toFixed(2));
+  return [
+    `Client: one process with N clients in a closed echo-with-ack loop (${plan.client.seconds} s) through the Node server ` +
+      "(core 0), the client process on core 1; socket.io-client 4.8 in Node against sockio::client (one io_context, one thread).", "",
+    "| clients | CPU/ack µs JS | sockio | ratio (goal ≥ 5) | KB/client JS | sockio | ratio (goal ≥ 10) | acks/s JS | sockio | threads JS | sockio (goal 1) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...Object.entries(rows).map(([n, r]) => `| ${n} | ${f(r.js.cpu_us_per_ack)} | ${f(r.sockio.cpu_us_per_ack)} | ` +
+      `${r.cpu_ratio.toFixed(2)} | ${f(r.js.rss_kb_per_client)} | ${f(r.sockio.rss_kb_per_client)} | ${r.memory_ratio.toFixed(2)} | ` +
+      `${f(r.js.acks_per_s)} | ${f(r.sockio.acks_per_s)} | ${r.js.threads} | ${r.sockio.threads} |`),
+    "",
+  ];
+}
+
+const commit = (() => { try { return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here }).toString().trim(); } catch { return "unknown"; } })();
+const machine = `${os.cpus()[0]?.model ?? "cpu"} x${cores}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
+const outDir = path.join(here, "results");
+
+if (only === "client") {
+  process.stderr.write("client\n");
+  const client = await measureClients();
+  const failures = clientFailures(client);
+  const report = { date: new Date().toISOString(), machine, commit, quick, plan: plan.client, client, failures };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, "client.json"), JSON.stringify(report, null, 2) + "\n");
+  const lines = [`# Benchmark: sockio::client vs socket.io-client 4.8`, "",
+    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "", ...clientTable(client),
+    ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : [])];
+  writeFileSync(path.join(outDir, "client.md"), lines.join("\n"));
+  process.stdout.write(lines.join("\n") + "\n");
+  process.exit(0);
+}
+
 const scenarios = {
   connect_rate: { scenario: "connect", extra: ["--clients", String(plan.connect)], figure: (r) => r.connections_per_second, unit: "conn/s", higher: true },
   echo_throughput: { scenario: "echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
@@ -167,6 +249,8 @@ raw.scaling = {
   echo: await measure("sockio", "echo", scenarios.echo_throughput.extra, 2),
   fanout_1k: await measure("sockio", "fanout", scenarios.fanout_1k.extra, 2),
 };
+process.stderr.write("client\n");
+const client = await measureClients();
 
 for (const [name, s] of Object.entries(scenarios)) {
   const r = raw[s.from ?? name];
@@ -185,13 +269,11 @@ for (const [name, r] of Object.entries(raw)) {
     if (v.failures > 0) failures.push(`${label}: ${v.failures} of ${v.clients} clients (${v.first_error ?? "?"})`);
   }
 }
+failures.push(...clientFailures(client));
 
-const commit = (() => { try { return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here }).toString().trim(); } catch { return "unknown"; } })();
-const machine = `${os.cpus()[0]?.model ?? "cpu"} x${cores}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
 const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, failures, scaling: {
-  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, raw };
+  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, client, raw };
 
-const outDir = path.join(here, "results");
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
 
@@ -209,6 +291,7 @@ const lines = [
     `${fmt(raw.cluster_fanout.sockio.cross_node_latency_ms.p50)} ms: queueing); paced: ${plan.clusterPaced[0]} receivers, one broadcast at a time, the Redis hop ` +
     `adds ${fmt(raw.cluster_fanout.sockio.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.sockio.paced.latency_ms.p50)} ms ` +
     `to sockio's p50 (Node: ${fmt(raw.cluster_fanout.node.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.node.paced.latency_ms.p50)} ms).`, "",
+  ...clientTable(client),
   ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : []),
 ];
 writeFileSync(path.join(outDir, "latest.md"), lines.join("\n"));

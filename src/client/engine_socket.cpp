@@ -213,7 +213,7 @@ void engine_socket::probe(const std::string& name) {
   e.on_packet = [weak](engine::packet p) {
     auto self = weak.lock();
     if (!self || !self->probe_ || self->state_ != state::open) return;
-    if (p.type != engine::packet_type::pong || p.data != "probe") return self->probe_failed();
+    if (p.type != engine::packet_type::pong || p.data != "probe") return self->probe_failed("probe error: bad answer");
     // The probe answered: pause polling (the GET and POST in flight end), then switch.
     self->upgrading_ = true;
     self->transport_->pause([weak] {
@@ -230,17 +230,17 @@ void engine_socket::probe(const std::string& name) {
       self->flush();
     });
   };
-  e.on_error = [weak](std::error_code, std::string) {
-    if (auto self = weak.lock()) self->probe_failed();
+  e.on_error = [weak](std::error_code ec, std::string description) {
+    if (auto self = weak.lock()) self->probe_failed("probe error: " + ec.message() + ": " + description);
   };
-  e.on_close = [weak](std::string) {
-    if (auto self = weak.lock()) self->probe_failed();
+  e.on_close = [weak](std::string description) {
+    if (auto self = weak.lock()) self->probe_failed("probe error: transport closed: " + description);
   };
   probe_->set_events(std::move(e));
   probe_->open(handshake_.sid);
 }
 
-void engine_socket::probe_failed() {
+void engine_socket::probe_failed(const std::string& why) {
   // The session stays on polling (no retry until the next connection), as the JS client.
   if (probe_) probe_->abort();
   probe_.reset();
@@ -252,6 +252,7 @@ void engine_socket::probe_failed() {
     if (transport_) transport_->resume();
     flush();
   }
+  if (events_.on_upgrade_error) events_.on_upgrade_error(why);
 }
 
 }  // namespace sockio::client::detail

@@ -132,6 +132,9 @@ void manager::on_reconnect_failed(std::function<void()> f) {
 void manager::on_upgrade(std::function<void(const std::string&)> f) {
   set_event(impl_, &detail::manager_events::on_upgrade, std::move(f));
 }
+void manager::on_upgrade_error(std::function<void(const std::string&)> f) {
+  set_event(impl_, &detail::manager_events::on_upgrade_error, std::move(f));
+}
 void manager::on_packet(std::function<void(char, const std::string&)> f) {
   set_event(impl_, &detail::manager_events::on_packet, std::move(f));
 }

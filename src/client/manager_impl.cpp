@@ -62,6 +62,10 @@ void manager_impl::open(std::function<void(std::error_code, std::string)> done) 
     self->snapshot();
     if (self->events.on_upgrade) self->events.on_upgrade(name);
   };
+  e.on_upgrade_error = [weak](const std::string& message) {
+    auto self = weak.lock();
+    if (self && self->events.on_upgrade_error) self->events.on_upgrade_error(message);
+  };
   e.on_packet = [weak](char direction, const engine::packet& p) {
     auto self = weak.lock();
     if (!self || !self->events.on_packet) return;

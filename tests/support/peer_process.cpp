@@ -67,6 +67,7 @@ void peer_process::start(std::uint16_t port) {
 
 void peer_process::stop() {
   if (pid_ <= 0) return;
+  ::kill(pid_, SIGCONT);
   ::kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   int status = 0;
@@ -87,6 +88,14 @@ void peer_process::kill() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+void peer_process::pause() {
+  ::kill(pid_, SIGSTOP);
+}
+
+void peer_process::resume() {
+  ::kill(pid_, SIGCONT);
 }
 
 void peer_process::restart() {

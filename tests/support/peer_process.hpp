@@ -23,6 +23,8 @@ class peer_process {
   void stop();     ///< SIGTERM, waited for (SIGKILL after 3 s)
   void kill();     ///< SIGKILL, waited for
   void restart();  ///< stop, then start again on the same port
+  void pause();    ///< SIGSTOP: it stops answering (and pinging)
+  void resume();   ///< SIGCONT
 
  private:
   void start(std::uint16_t port);

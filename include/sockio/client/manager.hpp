@@ -74,6 +74,8 @@ class manager {
   void on_reconnect_failed(std::function<void()> f);
   /// The transport changed (after an upgrade): "polling" or "websocket".
   void on_upgrade(std::function<void(const std::string& transport)> f);
+  /// The WebSocket probe failed; the connection stays on polling (`upgradeError`).
+  void on_upgrade_error(std::function<void(const std::string& message)> f);
   /// Engine.IO packets, for debugging (`--verbose`): direction '<' (in) or '>' (out).
   void on_packet(std::function<void(char direction, const std::string& packet)> f);
 

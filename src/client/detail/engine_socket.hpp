@@ -26,6 +26,7 @@ struct engine_events {
   std::function<void(std::string reason, std::string description)> on_close;
   std::function<void()> on_ping;
   std::function<void(const std::string& transport)> on_upgrade;
+  std::function<void(const std::string& message)> on_upgrade_error;
   /// Every packet in ('<') and out ('>'), when set.
   std::function<void(char direction, const engine::packet&)> on_packet;
 };
@@ -61,7 +62,7 @@ class engine_socket : public std::enable_shared_from_this<engine_socket> {
   void reset_ping_timeout();
   void flush();
   void probe(const std::string& name);
-  void probe_failed();
+  void probe_failed(const std::string& why);
 
   std::shared_ptr<connection_context> ctx_;
   engine_events events_;

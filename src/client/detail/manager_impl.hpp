@@ -32,6 +32,7 @@ struct manager_events {
   std::function<void(std::error_code, const std::string&)> on_reconnect_error;
   std::function<void()> on_reconnect_failed;
   std::function<void(const std::string&)> on_upgrade;
+  std::function<void(const std::string&)> on_upgrade_error;
   std::function<void(char, const std::string&)> on_packet;
 };
 
