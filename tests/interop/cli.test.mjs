@@ -327,3 +327,39 @@ describe("sockio-cli: usage and connection errors", () => {
     assert.deepEqual(r.lines.at(-1), { type: "error", message: "timeout" });
   });
 });
+
+// ---------------------------------------------------------------------------
+// The C++ client (through sockio-cli) against sockio-server's JWT authentication.
+describe("sockio-cli: JWT against sockio-server", () => {
+  const secret = "cli-test-secret";
+  const gatewayArgs = ["--auth-secret", secret, "--auth-anonymous", "false", "--auth-default-join", "*"];
+
+  it("a valid token connects and joins; none, a forged one and an expired one are refused", TEST_OPTIONS,
+    async (t) => {
+      const { startGateway, hs256, nowSeconds } = await import("./gateway_helpers.mjs");
+      const gateway = await startGateway(t, gatewayArgs);
+      const url = `http://127.0.0.1:${gateway.port}`;
+      const token = hs256({ sub: "alice", name: "Alice", exp: nowSeconds() + 60 }, secret);
+      for (const transports of ["websocket", "polling"]) {
+        const r = await runCli(t, [url, "--transports", transports, "--auth", JSON.stringify({ token }),
+          "--execute", 'call join ["lobby"]']);
+        assertExit(r, 0);
+        assert.equal(r.lines[0].type, "connect");
+        assert.equal(r.lines[0].transport, transports);
+        assert.deepEqual(r.lines[1], { type: "ack", event: "join", args: [{ ok: true, room: "lobby" }] });
+      }
+      const refusals = [
+        [[], "authentication required"],
+        [["--auth", JSON.stringify({ token: hs256({ sub: "alice" }, "another secret") })], "invalid token"],
+        [["--auth", JSON.stringify({ token: hs256({ sub: "alice", exp: nowSeconds() - 10 }, secret) })],
+          "token expired"],
+      ];
+      for (const [extra, message] of refusals) {
+        const r = await runCli(t, [url, "--transports", "websocket", ...extra, "--execute", "call join [\"x\"]"]);
+        assertExit(r, 1);
+        assert.equal(r.lines.length, 1, r.stdout);
+        assert.equal(r.lines[0].type, "connect_error");
+        assert.equal(r.lines[0].message, message);
+      }
+    });
+});
