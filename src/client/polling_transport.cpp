@@ -20,7 +20,7 @@ class polling_transport final : public transport, public std::enable_shared_from
   void open(std::string sid) override {
     sid_ = std::move(sid);
     if (events_.on_open) events_.on_open();
-    if (!stopped_) do_poll();
+    if (phase_ != phase::stopped) do_poll();
   }
   void set_sid(std::string sid) override { sid_ = std::move(sid); }
 
@@ -28,34 +28,35 @@ class polling_transport final : public transport, public std::enable_shared_from
     std::move(packets.begin(), packets.end(), std::back_inserter(pending_));
     if (!posting_) do_post();
   }
-  bool writable() const noexcept override { return !posting_ && !stopped_; }
+  bool writable() const noexcept override { return !posting_ && phase_ <= phase::paused; }
 
   void pause(std::function<void()> done) override {
-    paused_ = true;
+    if (phase_ != phase::running) return;
+    phase_ = phase::paused;
     on_paused_ = std::move(done);
     check_paused();
   }
 
   void resume() override {
-    if (!paused_ || stopped_) return;
-    paused_ = false;
+    if (phase_ != phase::paused) return;
+    phase_ = phase::running;
     on_paused_ = nullptr;
     if (!polling_) do_poll();
   }
 
   void close() override {
-    if (stopped_) return;
+    if (phase_ >= phase::closing) return;
     // What is queued leaves first, then the close packet that ends the session on the
     // server; nothing is reported after it.
     pending_.push_back(engine::packet{engine::packet_type::close, {}, false});
+    phase_ = phase::closing;
     if (!posting_) do_post();
-    closing_ = true;
     get_->close();
     silence();
   }
 
   void abort() override {
-    stopped_ = true;
+    phase_ = phase::stopped;
     silence();
     get_->close();
     post_->close();
@@ -73,7 +74,7 @@ class polling_transport final : public transport, public std::enable_shared_from
         "GET " + ctx_->target("polling", sid_) + " HTTP/1.1", {},
         [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string body) {
           self->polling_ = false;
-          if (self->stopped_ || self->closing_) return;
+          if (self->phase_ >= phase::closing) return;
           if (ec || status != 200) {
             return self->error(errc::poll_error, ec ? description : "HTTP " + std::to_string(status) + " " + body);
           }
@@ -87,9 +88,9 @@ class polling_transport final : public transport, public std::enable_shared_from
               return;
             }
             if (self->events_.on_packet) self->events_.on_packet(std::move(p));
-            if (self->stopped_) return;
+            if (self->phase_ >= phase::closing) return;
           }
-          if (self->paused_) return self->check_paused();
+          if (self->phase_ == phase::paused) return self->check_paused();
           self->do_poll();
         });
   }
@@ -117,19 +118,23 @@ class polling_transport final : public transport, public std::enable_shared_from
         std::move(body),
         [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string) {
           self->posting_ = false;
-          if (self->closing_) return self->pending_.empty() ? self->post_->close() : self->do_post();
-          if (self->stopped_) return;
+          if (self->phase_ == phase::closing) {
+            if (!self->pending_.empty()) return self->do_post();
+            self->phase_ = phase::stopped;
+            return self->post_->close();
+          }
+          if (self->phase_ == phase::stopped) return;
           if (ec || status != 200) {
             return self->error(errc::post_error, ec ? description : "HTTP " + std::to_string(status));
           }
           if (!self->pending_.empty()) return self->do_post();
           if (self->events_.on_drain) self->events_.on_drain();
-          if (self->paused_) self->check_paused();
+          if (self->phase_ == phase::paused) self->check_paused();
         });
   }
 
   void check_paused() {
-    if (paused_ && !polling_ && !posting_ && on_paused_) {
+    if (phase_ == phase::paused && !polling_ && !posting_ && on_paused_) {
       auto done = std::move(on_paused_);
       done();
     }
@@ -148,11 +153,13 @@ class polling_transport final : public transport, public std::enable_shared_from
   std::vector<engine::packet> pending_;
   std::function<void()> on_paused_;
   std::uint64_t max_payload_ = 1'000'000;
-  bool polling_ = false;
-  bool posting_ = false;
-  bool paused_ = false;
-  bool closing_ = false;
-  bool stopped_ = false;
+  /// running ──pause()──▶ paused ──resume()──▶ running
+  /// running/paused ──close()──▶ closing ──last POST done──▶ stopped
+  /// (abort(), a failure or the server's close packet: stopped at once)
+  enum class phase { running, paused, closing, stopped };
+  phase phase_ = phase::running;
+  bool polling_ = false;  // a GET in flight
+  bool posting_ = false;  // a POST in flight
 };
 
 }  // namespace

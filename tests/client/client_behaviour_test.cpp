@@ -76,12 +76,17 @@ TEST_P(ClientEdges, ReconnectionRunsOutAfterItsAttempts) {
   auto o = options_for(transport_mode::websocket);
   o.reconnection_attempts = 2;
   client::manager io(url_of(*peer), o);
-  io.on_reconnect_attempt([&log](std::uint64_t n) { log.push("attempt " + std::to_string(n)); });
+  std::vector<std::chrono::steady_clock::time_point> attempts;  // written on the loop, read after
+  io.on_reconnect_attempt([&log, &attempts](std::uint64_t n) {
+    attempts.push_back(std::chrono::steady_clock::now());
+    log.push("attempt " + std::to_string(n));
+  });
   io.on_reconnect_error([&log](std::error_code, const std::string&) { log.push("reconnect_error"); });
   io.on_reconnect_failed([&log] { log.push("reconnect_failed"); });
   auto s = io.socket();
   record(s, log);
   ASSERT_TRUE(log.wait_for("connect"));
+  const auto killed = std::chrono::steady_clock::now();
   peer->kill();
   // As in the JS client, the last attempt's reconnect_error follows reconnect_failed.
   ASSERT_TRUE(log.wait_for("reconnect_error", 2, 10s)) << ::testing::PrintToString(log.all());
@@ -90,6 +95,10 @@ TEST_P(ClientEdges, ReconnectionRunsOutAfterItsAttempts) {
   EXPECT_EQ(log.count("attempt 2"), 1u);
   EXPECT_EQ(log.count("attempt 3"), 0u);
   EXPECT_EQ(log.count("reconnect_error"), 2u);
+  // The backoff: 50 ms then 100 ms, each ±50 % (options_for), so at least 25 and 50 ms.
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_GE(attempts[0] - killed, 25ms);
+  EXPECT_GE(attempts[1] - attempts[0], 50ms);
 }
 
 TEST_P(ClientEdges, APausedServerIsAPingTimeout) {
