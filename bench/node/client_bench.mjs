@@ -32,10 +32,6 @@ if (!url || !(clients >= 1 && clients <= 1000) || !(seconds > 0) || !["websocket
 }
 
 const threads = () => Number(/^Threads:\s*(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? -1);
-const cpuUs = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
 
 let acks = 0;
 let ackErrors = 0;
@@ -88,7 +84,8 @@ for (let i = 0; i < clients; i++) {
   socket.on("disconnect", (reason) => {
     if (stopping) return;
     fail(`disconnect: ${reason}`);
-    if (started) ++ackErrors;  // its loop ends with the connection
+    ++failures;
+    if (started) ++ackErrors;  // its loop ends with the connection (the C++ ack fails)
   });
   sockets.push(socket);
 }
@@ -99,24 +96,27 @@ const connectSeconds = (performance.now() - created) / 1000;
 warming = true;
 let result;
 if (connected === 0) {
-  result = { clients, acks: 0, seconds: 0, acks_per_s: 0, cpu_us_per_ack: 0, rss_kb_per_client: 0, threads: threads() };
+  result = { clients, acks: 0, seconds: 0, acks_per_s: 0, cpu_us_per_ack: 0, rss_kb_per_client: 0, threads: threads(),
+    client: "socket.io-client", transport, connected, failures, ack_errors: ackErrors, connect_seconds: connectSeconds };
 } else {
   await sleep(warmup);
   const rssAfterKb = process.memoryUsage().rss / 1024;
-  const begin = { at: performance.now(), cpu: cpuUs(), acks };
+  const begin = { at: performance.now(), cpu: process.cpuUsage(), acks };
   await sleep(seconds);
-  const end = { at: performance.now(), cpu: cpuUs(), acks };
+  const end = { at: performance.now(), cpu: process.cpuUsage(begin.cpu), acks };  // a delta
   const window = (end.at - begin.at) / 1000;
   const n = end.acks - begin.acks;
+  const cpu = end.cpu.user + end.cpu.system;
   result = {
-    clients, acks: n, seconds: window, acks_per_s: n / window, cpu_us_per_ack: n ? (end.cpu - begin.cpu) / n : 0,
+    clients, acks: n, seconds: window, acks_per_s: n / window, cpu_us_per_ack: n ? cpu / n : 0,
     rss_kb_per_client: (rssAfterKb - rssBeforeKb) / connected, threads: threads(),
     client: "socket.io-client", transport, connected, failures, ack_errors: ackErrors, connect_seconds: connectSeconds,
-    cpu_utilization: (end.cpu - begin.cpu) / (window * 1e6), rss_before_kb: rssBeforeKb, rss_after_kb: rssAfterKb,
+    cpu_user_us_per_ack: n ? end.cpu.user / n : 0, cpu_sys_us_per_ack: n ? end.cpu.system / n : 0,
+    cpu_utilization: cpu / (window * 1e6), rss_before_kb: rssBeforeKb, rss_after_kb: rssAfterKb,
   };
 }
 if (firstError) result.first_error = firstError;
 stopping = true;
 for (const s of sockets) s.close();
 process.stdout.write(JSON.stringify(result) + "\n");
-process.exit(connected === clients ? 0 : 1);
+process.exit(connected === clients && failures === 0 ? 0 : 1);

@@ -89,6 +89,13 @@ class opener : public std::enable_shared_from_this<opener> {
 
   void start() {
     const auto& hop = ctx_->proxy ? *ctx_->proxy : ctx_->url;
+    // An address needs no resolver (Asio's runs a thread of its own).
+    boost::system::error_code not_an_address;
+    const auto address = asio::ip::make_address(hop.host, not_an_address);
+    if (!not_an_address) {
+      return do_connect(tcp::resolver::results_type::create(tcp::endpoint(address, hop.port), hop.host,
+                                                            std::to_string(hop.port)));
+    }
     resolver_.async_resolve(hop.host, std::to_string(hop.port),
                             [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
                               if (ec) return self->fail(ec, "resolve");

@@ -35,7 +35,7 @@ class backoff {
   std::chrono::milliseconds max_;
   double jitter_;
   std::uint64_t attempts_ = 0;
-  std::mt19937_64 random_;
+  std::uint64_t random_;  // splitmix64: 8 bytes a manager, not mt19937's 2.5 KB
 };
 
 }  // namespace sockio::client
