@@ -2,10 +2,12 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <stdexcept>
 
@@ -27,6 +29,9 @@ connection_context::connection_context(asio::any_io_executor ex, const std::stri
       throw std::invalid_argument("invalid proxy \"" + opts.proxy + "\": expected http://host:port");
   }
   if (!opts.path.empty() && opts.path.front() != '/') opts.path.insert(opts.path.begin(), '/');
+  const bool usable = std::any_of(opts.transports.begin(), opts.transports.end(),
+                                  [](const std::string& t) { return t == "polling" || t == "websocket"; });
+  if (!usable) throw std::invalid_argument("transports: none of them is \"polling\" or \"websocket\"");
   if (!opts.path.ends_with('/')) opts.path += '/';
   if (url.secure) {
     tls.emplace(asio::ssl::context::tls_client);
@@ -85,16 +90,32 @@ namespace {
 class opener : public std::enable_shared_from_this<opener> {
  public:
   opener(std::shared_ptr<connection_context> ctx, stream_handler done)
-      : ctx_(std::move(ctx)), done_(std::move(done)), resolver_(ctx_->executor), socket_(ctx_->executor) {}
+      : ctx_(std::move(ctx)),
+        done_(std::move(done)),
+        resolver_(ctx_->executor),
+        socket_(ctx_->executor),
+        deadline_(ctx_->executor) {}
 
   void start() {
+    // A peer that accepts and then says nothing (a silent TLS server or proxy) must not
+    // hold a socket for ever: the whole opening has the manager's timeout.
+    const auto limit = ctx_->opts.timeout.count() > 0 ? ctx_->opts.timeout : std::chrono::milliseconds(20000);
+    deadline_.expires_after(limit);
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      boost::system::error_code ignored;
+      self->resolver_.cancel();
+      self->socket_.close(ignored);
+      if (self->tls_stream_) self->tls_stream_->close();
+    });
     const auto& hop = ctx_->proxy ? *ctx_->proxy : ctx_->url;
     // An address needs no resolver (Asio's runs a thread of its own).
     boost::system::error_code not_an_address;
     const auto address = asio::ip::make_address(hop.host, not_an_address);
     if (!not_an_address) {
-      return do_connect(tcp::resolver::results_type::create(tcp::endpoint(address, hop.port), hop.host,
-                                                            std::to_string(hop.port)));
+      return do_connect(
+          tcp::resolver::results_type::create(tcp::endpoint(address, hop.port), hop.host, std::to_string(hop.port)));
     }
     resolver_.async_resolve(hop.host, std::to_string(hop.port),
                             [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
@@ -115,9 +136,9 @@ class opener : public std::enable_shared_from_this<opener> {
   }
 
   void do_proxy_connect() {
-    const auto authority = ctx_->url.host_header().find(':') == std::string::npos
-                               ? ctx_->url.host_header() + ":" + std::to_string(ctx_->url.port)
-                               : ctx_->url.host_header();
+    const auto& host = ctx_->url.host;
+    const auto authority =
+        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(ctx_->url.port);
     buffer_ = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
     asio::async_write(
         socket_, asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -145,6 +166,7 @@ class opener : public std::enable_shared_from_this<opener> {
       return finish({}, "", std::make_shared<client_stream>(std::move(socket_)));
     }
     auto stream = std::make_shared<client_stream>(client_stream::tls(std::move(socket_), *ctx_->tls));
+    tls_stream_ = stream;
     auto* tls = stream->as_tls();
     const auto& host = ctx_->url.host;
     // SNI, except for IP addresses (RFC 6066 forbids them there).
@@ -161,6 +183,8 @@ class opener : public std::enable_shared_from_this<opener> {
 
   void fail(std::error_code ec, std::string what) { finish(ec, what + ": " + ec.message(), nullptr); }
   void finish(std::error_code ec, std::string description, std::shared_ptr<client_stream> s) {
+    deadline_.cancel();
+    tls_stream_.reset();
     if (auto done = std::move(done_)) done(ec, std::move(description), std::move(s));
   }
 
@@ -168,6 +192,8 @@ class opener : public std::enable_shared_from_this<opener> {
   stream_handler done_;
   tcp::resolver resolver_;
   tcp::socket socket_;
+  boost::asio::steady_timer deadline_;
+  std::shared_ptr<client_stream> tls_stream_;  // while its handshake runs
   std::string buffer_;
 };
 

@@ -60,7 +60,8 @@ void cookie_jar::set(std::string_view set_cookie, clock::time_point now) {
   }
   // Max-Age wins over Expires (RFC 6265 section 5.3).
   if (max_age) {
-    c.expires = now + std::chrono::seconds(*max_age);
+    // Bounded (ten years) so that the sum cannot overflow the clock.
+    c.expires = now + std::chrono::seconds(std::clamp<long long>(*max_age, -1, 315'360'000));
   } else if (expires) {
     c.expires = *expires;
   }

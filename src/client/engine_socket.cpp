@@ -147,7 +147,10 @@ void engine_socket::finish(std::string reason, std::string description) {
 }
 
 void engine_socket::reset_ping_timeout() {
-  ping_timer_.expires_after(handshake_.ping_interval + handshake_.ping_timeout);
+  // The server's figures, bounded (a day each) so that no sum overflows.
+  constexpr std::chrono::milliseconds day = std::chrono::hours(24);
+  ping_timer_.expires_after(std::clamp(handshake_.ping_interval, std::chrono::milliseconds(0), day) +
+                            std::clamp(handshake_.ping_timeout, std::chrono::milliseconds(0), day));
   std::weak_ptr<engine_socket> weak = shared_from_this();
   ping_timer_.async_wait([weak](boost::system::error_code ec) {
     if (ec) return;

@@ -25,6 +25,7 @@ class category final : public std::error_category {
       case errc::invalid_url: return "invalid URL";
       case errc::server_refused: return "connection refused by the server";
       case errc::closed: return "the manager is closed";
+      case errc::dropped: return "the volatile packet was dropped";
     }
     return "unknown client error";
   }

@@ -63,6 +63,11 @@ manager::~manager() {
   if (!loop_) return;
   // From now on a socket handle's call fails at once instead of reaching a loop that ends.
   loop_->guard->end();
+  if (loop_->thread.get_id() == std::this_thread::get_id()) {
+    // No listener of this manager runs after its destructor, not even the rest of the
+    // batch being handled.
+    impl_->shutdown();
+  }
   impl_.reset();
   loop_->work.reset();
   if (loop_->thread.get_id() == std::this_thread::get_id()) {
@@ -80,7 +85,8 @@ manager::~manager() {
 
 client::socket manager::socket(std::string nsp, socket_options opts) {
   auto s = impl_->socket(std::move(nsp), std::move(opts));
-  if (impl_->opts().auto_connect) {
+  // As the JS Manager.socket(): connects a new socket, or one that left; never twice.
+  if (impl_->opts().auto_connect && !s->active()) {
     asio::post(impl_->executor(), [s] { s->connect(); });
   }
   return client::socket(std::move(s));

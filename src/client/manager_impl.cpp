@@ -33,6 +33,11 @@ std::vector<std::shared_ptr<socket_impl>> manager_impl::sockets() const {
 }
 
 void manager_impl::open(std::function<void(std::error_code, std::string)> done) {
+  if (!done && reconnecting_ && ready_ == ready::closed) {
+    // Opened by hand during a reconnection delay: this attempt replaces the timer's.
+    reconnect_timer_.cancel();
+    reconnecting_ = false;
+  }
   if (shut_down_ || ready_ != ready::closed) return;
   skip_reconnect_ = !ctx_->opts.reconnection;
   ready_ = ready::opening;
@@ -102,7 +107,7 @@ void manager_impl::on_engine_open() {
 void manager_impl::on_engine_error(std::error_code ec, std::string description) {
   open_timer_.cancel();
   ready_ = ready::closed;
-  engine_.reset();
+  release_engine();
   snapshot();
   const auto message = ec == errc::connect_timeout ? std::string("timeout") : ec.message() + ": " + description;
   if (events.on_error) events.on_error(ec, message);
@@ -114,7 +119,7 @@ void manager_impl::on_engine_error(std::error_code ec, std::string description) 
 void manager_impl::on_engine_close(std::string reason, std::string description) {
   open_timer_.cancel();
   ready_ = ready::closed;
-  engine_.reset();
+  release_engine();
   backoff_.reset();
   snapshot();
   if (events.on_close) events.on_close(reason, description);
@@ -196,7 +201,7 @@ void manager_impl::close() {
   const bool was_open = ready_ == ready::open;
   ready_ = ready::closed;
   if (engine_) engine_->close();
-  engine_.reset();
+  release_engine();
   snapshot();
   if (was_open) {
     if (events.on_close) events.on_close("forced close", "");
@@ -225,6 +230,12 @@ void manager_impl::shutdown() {
   for (auto& s : sockets()) s->shutdown();
   close();
   shut_down_ = true;
+}
+
+void manager_impl::release_engine() {
+  // Often called from inside one of the engine's own callbacks (or a listener it runs):
+  // the engine goes once that call has unwound.
+  if (engine_) asio::post(ctx_->executor, [engine = std::move(engine_)] {});
 }
 
 void manager_impl::snapshot() {

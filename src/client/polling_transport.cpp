@@ -50,6 +50,7 @@ class polling_transport final : public transport, public std::enable_shared_from
     // server; nothing is reported after it.
     pending_.push_back(engine::packet{engine::packet_type::close, {}, false});
     phase_ = phase::closing;
+    closing_self_ = shared_from_this();  // until the close packet is out (or abort())
     if (!posting_) do_post();
     get_->close();
     silence();
@@ -60,6 +61,7 @@ class polling_transport final : public transport, public std::enable_shared_from
     silence();
     get_->close();
     post_->close();
+    auto keep = std::move(closing_self_);
   }
 
   /// The server's limit on one POST, from the open packet.
@@ -72,7 +74,10 @@ class polling_transport final : public transport, public std::enable_shared_from
     polling_ = true;
     get_->request(
         "GET " + ctx_->target("polling", sid_) + " HTTP/1.1", {},
-        [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string body) {
+        [weak = weak_from_this()](std::error_code ec, std::string description, unsigned status, std::string body) {
+          // Weak: the transport owns the exchange, whose pending request holds this.
+          auto self = weak.lock();
+          if (!self) return;
           self->polling_ = false;
           if (self->phase_ >= phase::closing) return;
           if (ec || status != 200) {
@@ -116,12 +121,16 @@ class polling_transport final : public transport, public std::enable_shared_from
         "POST " + ctx_->target("polling", sid_) +
             " HTTP/1.1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: " + length,
         std::move(body),
-        [self = shared_from_this()](std::error_code ec, std::string description, unsigned status, std::string) {
+        [weak = weak_from_this()](std::error_code ec, std::string description, unsigned status, std::string) {
+          auto self = weak.lock();
+          if (!self) return;
           self->posting_ = false;
           if (self->phase_ == phase::closing) {
             if (!self->pending_.empty()) return self->do_post();
             self->phase_ = phase::stopped;
-            return self->post_->close();
+            self->post_->close();
+            self->closing_self_.reset();
+            return;
           }
           if (self->phase_ == phase::stopped) return;
           if (ec || status != 200) {
@@ -158,6 +167,7 @@ class polling_transport final : public transport, public std::enable_shared_from
   /// (abort(), a failure or the server's close packet: stopped at once)
   enum class phase { running, paused, closing, stopped };
   phase phase_ = phase::running;
+  std::shared_ptr<polling_transport> closing_self_;
   bool polling_ = false;  // a GET in flight
   bool posting_ = false;  // a POST in flight
 };

@@ -2,6 +2,7 @@
 #include "sockio/client/socket.hpp"
 
 #include <boost/asio/post.hpp>
+#include <stdexcept>
 
 #include "detail/socket_impl.hpp"
 
@@ -9,13 +10,12 @@ namespace sockio::client {
 
 namespace asio = boost::asio;
 
-ack_sender::ack_sender(std::function<void(json)> send) : send_(std::move(send)), sent_(std::make_shared<bool>(false)) {}
+ack_sender::ack_sender(std::function<void(json)> send)
+    : send_(std::move(send)), sent_(std::make_shared<std::atomic<bool>>(false)) {}
 
 void ack_sender::operator()(json args) const {
-  if (!send_ || *sent_) return;
-  // Called from any thread: the flag is only a guard against a second call on the same
-  // thread; the send itself is posted to the loop, which ignores a repeated id anyway.
-  *sent_ = true;
+  // Any thread, once: the first caller sends.
+  if (!send_ || sent_->exchange(true)) return;
   send_(std::move(args));
 }
 
@@ -63,6 +63,7 @@ void socket::on_disconnect(std::function<void(const std::string&, const std::str
 }
 
 void socket::emit(std::string event, json args) const {
+  if (sio::is_reserved_event(event)) throw std::invalid_argument("\"" + event + "\" is a reserved event name");
   on_loop(impl_, [event = std::move(event), args = std::move(args), flags = flags_](detail::socket_impl& s) mutable {
     s.emit(std::move(event), std::move(args), flags, nullptr);
   });
@@ -70,6 +71,7 @@ void socket::emit(std::string event, json args) const {
 
 void socket::start_emit_with_ack(const std::shared_ptr<detail::socket_impl>& impl, const emit_flags& flags,
                                  std::string event, json args, ack_handler done) {
+  if (sio::is_reserved_event(event)) throw std::invalid_argument("\"" + event + "\" is a reserved event name");
   if (!impl) return done(make_error_code(errc::closed), json::array());
   // The handler is shared so that it can still fail here when the loop is gone.
   auto shared = std::make_shared<ack_handler>(std::move(done));

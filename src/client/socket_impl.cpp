@@ -20,10 +20,12 @@ socket_impl::socket_impl(std::weak_ptr<manager_impl> manager, asio::any_io_execu
 void socket_impl::connect() {
   auto m = manager_.lock();
   if (!m || m->shut_down() || connected_) return;
+  // Active and not connected: a CONNECT is under way (or goes out when the manager opens).
+  const bool was_active = active_;
   active_ = true;
   snapshot();
   if (!m->reconnecting()) m->open();
-  if (m->is_open()) send_connect();
+  if (m->is_open() && !was_active) send_connect();
 }
 
 void socket_impl::disconnect() {
@@ -36,6 +38,7 @@ void socket_impl::disconnect() {
 void socket_impl::destroy() {
   if (!active_) return;
   active_ = false;
+  receive_buffer_.clear();
   snapshot();
   if (auto m = manager_.lock()) m->socket_destroyed();
 }
@@ -74,6 +77,8 @@ void socket_impl::send_connect() {
 }
 
 void socket_impl::on_packet(sio::packet p) {
+  // A socket that left hears nothing more (the JS client unsubscribes it).
+  if (!active_) return;
   switch (p.type) {
     case sio::packet_type::connect: return on_connect_packet(p.data);
     case sio::packet_type::event:
@@ -100,7 +105,6 @@ void socket_impl::on_packet(sio::packet p) {
 void socket_impl::on_connect_packet(const json& data) {
   if (!data.is_object() || !data.contains("sid") || !data["sid"].is_string()) {
     // A v2 server answers CONNECT without a sid.
-    destroy();
     if (on_connect_error) {
       on_connect_error(connect_error{
           "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible "
@@ -126,7 +130,9 @@ void socket_impl::on_event(sio::packet p) {
   if (!p.data.is_array() || p.data.empty()) return;
   // Connection state recovery: a broadcast's last argument is its offset (kept, and still
   // passed to the listeners, as the JS client does).
-  if (pid_ && p.data.size() > 1 && p.data.back().is_string()) last_offset_ = p.data.back().get<std::string>();
+  if (pid_ && !p.id && p.data.size() > 1 && p.data.back().is_string()) {
+    last_offset_ = p.data.back().get<std::string>();
+  }
   if (!connected_) {
     receive_buffer_.push_back(std::move(p));
     return;
@@ -159,7 +165,10 @@ void socket_impl::dispatch_event(const sio::packet& p) {
   auto current = it->second;  // a listener may add or remove listeners
   std::erase_if(it->second, [](const listener& l) { return l.once; });
   if (it->second.empty()) listeners_.erase(it);
-  for (auto& l : current) l.handler(args, ack);
+  for (auto& l : current) {
+    if (shut_down_) return;  // the manager went from inside a listener
+    l.handler(args, ack);
+  }
 }
 
 void socket_impl::on_ack(sio::packet p) {
@@ -188,7 +197,13 @@ void socket_impl::emit(std::string event, json args, const emit_flags& flags, so
 }
 
 void socket_impl::emit_now(std::string event, json args, const emit_flags& flags, socket::ack_handler ack) {
-  if (on_any_outgoing) on_any_outgoing(event, args);
+  // As the JS client: a volatile packet is dropped when the transport cannot take it now
+  // (and buffered like any other when only the namespace is not connected yet).
+  auto m = manager_.lock();
+  if (flags.volatile_ && !(m && m->writable())) {
+    if (ack) ack(make_error_code(errc::dropped), json::array());
+    return;
+  }
   std::optional<std::uint64_t> id;
   if (ack) {
     id = next_ack_id_++;
@@ -197,10 +212,7 @@ void socket_impl::emit_now(std::string event, json args, const emit_flags& flags
   json data = json::array({std::move(event)});
   for (auto& a : args) data.push_back(std::move(a));
   auto packet = sio::packet::event(nsp_, std::move(data), id);
-  auto m = manager_.lock();
-  const bool writable = m && m->writable();
-  if (flags.volatile_ && !(connected_ && writable)) return;  // volatile: dropped, not buffered
-  if (connected_) return send_packet(packet);
+  if (connected_) return send_event(packet);
   if (send_buffer_.size() >= opts_.max_buffered_packets) {
     // The oldest packet goes; its ack learns it will never be answered.
     auto dropped = std::move(send_buffer_.front());
@@ -272,6 +284,14 @@ void socket_impl::drain_queue(bool force) {
   });
 }
 
+void socket_impl::send_event(const sio::packet& p) {
+  // onAnyOutgoing sees packets as they leave, not as they are buffered.
+  if (on_any_outgoing && p.data.is_array() && !p.data.empty() && p.data[0].is_string()) {
+    on_any_outgoing(p.data[0].get<std::string>(), json(p.data.begin() + 1, p.data.end()));
+  }
+  send_packet(p);
+}
+
 void socket_impl::send_packet(const sio::packet& p) {
   if (auto m = manager_.lock()) m->send(p);
 }
@@ -286,7 +306,7 @@ void socket_impl::emit_buffered() {
   while (!send_buffer_.empty() && connected_) {
     auto p = std::move(send_buffer_.front());
     send_buffer_.pop_front();
-    send_packet(p);
+    send_event(p);
   }
 }
 
@@ -318,6 +338,7 @@ void socket_impl::close(const std::string& reason, const std::string& descriptio
 }
 
 void socket_impl::shutdown() {
+  shut_down_ = true;
   on_connect = nullptr;
   on_connect_error = nullptr;
   on_disconnect = nullptr;

@@ -121,9 +121,15 @@ TEST_P(Client, NamespacesShareOneConnection) {
   ASSERT_TRUE(root_log.wait_for("connect"));
   ASSERT_TRUE(admin_log.wait_for("connect"));
   EXPECT_NE(root.id(), admin.id());
+  // The same namespace again is the same socket, connected once (no second CONNECT).
+  auto root_again = io->socket("/");
   auto [ec, reply] = call(admin, "echo", json::array({"from admin"}));
   EXPECT_FALSE(ec);
   EXPECT_EQ(reply, json::array({"from admin"}));
+  EXPECT_FALSE(call(root_again, "echo", json::array()).first);
+  EXPECT_EQ(root_again.id(), root.id());
+  EXPECT_EQ(root_log.count("connect"), 1u);
+  EXPECT_EQ(root_log.all().size(), 2u) << ::testing::PrintToString(root_log.all());  // connect, one welcome
   const auto w = json::parse(admin_log.wait_prefix("welcome ").substr(8))[0];
   EXPECT_EQ(w["auth"], json({{"token", "secret"}}));
   EXPECT_EQ(w["nsp"], "/admin");

@@ -108,6 +108,29 @@ TEST(ClientSendBuffer, TheRetryQueueHoldsEveryEmitUntilAcked) {
   EXPECT_EQ(s.buffered(), 3u);
 }
 
+TEST(ClientSendBuffer, AVolatileEmitThatCannotLeaveFailsItsAckAtOnce) {
+  client::manager io("http://127.0.0.1:1", unreachable());
+  auto s = io.socket();
+  auto f = s.volatile_().emit_with_ack("v", json::array(), boost::asio::use_future);
+  try {
+    f.get();
+    ADD_FAILURE() << "completed";
+  } catch (const boost::system::system_error& e) {
+    EXPECT_EQ(e.code(), client::errc::dropped);
+  }
+  EXPECT_EQ(s.buffered(), 0u);
+}
+
+TEST(ClientSendBuffer, ReservedEventNamesAreRefused) {
+  client::manager io("http://127.0.0.1:1", unreachable());
+  auto s = io.socket();
+  for (const char* name :
+       {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}) {
+    EXPECT_THROW(s.emit(name), std::invalid_argument) << name;
+    EXPECT_THROW(s.emit_with_ack(name, json::array(), [](boost::system::error_code, json) {}), std::invalid_argument);
+  }
+}
+
 TEST(ClientManager, RefusesABadUrlAtConstruction) {
   EXPECT_THROW(client::manager("ftp://example.com"), std::invalid_argument);
   EXPECT_THROW(client::manager("http://:80"), std::invalid_argument);
@@ -115,6 +138,7 @@ TEST(ClientManager, RefusesABadUrlAtConstruction) {
   client::options o;
   o.tls.ca_file = "/nonexistent/ca.pem";
   EXPECT_THROW(client::manager("https://example.com", o), std::invalid_argument);
+  EXPECT_THROW(client::manager("http://example.com", {.transports = {"webtransport"}}), std::invalid_argument);
 }
 
 TEST(ClientManager, DestroyedWithEmitsAndAcksInFlight) {

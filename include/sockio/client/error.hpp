@@ -21,6 +21,7 @@ enum class errc {
   invalid_url,        ///< the URL is not http(s):// or ws(s)://host[:port][/namespace]
   server_refused,     ///< the namespace's middleware refused the connection (CONNECT_ERROR)
   closed,             ///< the manager was closed or destroyed
+  dropped,            ///< a volatile emit could not be written at once and was dropped
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,10 +1,12 @@
 // A client socket: one namespace of a manager's connection (socket.io-client's Socket).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <functional>
@@ -39,7 +41,7 @@ class ack_sender {
 
  private:
   std::function<void(json)> send_;
-  std::shared_ptr<bool> sent_;
+  std::shared_ptr<std::atomic<bool>> sent_;
 };
 
 /// Why a socket could not connect: a transport failure (retried by the manager) or a
@@ -128,7 +130,9 @@ class socket {
         [impl = impl_, flags = flags_](auto handler, std::string event, json args) {
           using handler_type = std::decay_t<decltype(handler)>;
           auto shared = std::make_shared<handler_type>(std::move(handler));
-          auto ex = boost::asio::get_associated_executor(*shared, executor_of(impl));
+          // A callback without an executor of its own runs where the ack completes: on the
+          // loop, or on the caller's thread when the loop is gone.
+          auto ex = boost::asio::get_associated_executor(*shared, boost::asio::system_executor());
           start_emit_with_ack(impl, flags, std::move(event), std::move(args),
                               [shared, ex](std::error_code ec, json reply) {
                                 boost::asio::dispatch(ex, [shared, ec, reply = std::move(reply)]() mutable {

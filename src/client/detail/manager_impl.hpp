@@ -81,6 +81,7 @@ class manager_impl : public std::enable_shared_from_this<manager_impl> {
   void reconnect();
   void maybe_reconnect_on_open();
   void snapshot();
+  void release_engine();
   std::vector<std::shared_ptr<socket_impl>> sockets() const;
 
   std::shared_ptr<connection_context> ctx_;

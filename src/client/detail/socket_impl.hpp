@@ -98,6 +98,7 @@ class socket_impl : public std::enable_shared_from_this<socket_impl> {
   void add_to_queue(std::string event, json args, const emit_flags& flags, socket::ack_handler ack);
   void drain_queue(bool force);
   void send_packet(const sio::packet& p);
+  void send_event(const sio::packet& p);
   void emit_buffered();
   void clear_acks();
   void close(const std::string& reason, const std::string& description);
@@ -117,6 +118,7 @@ class socket_impl : public std::enable_shared_from_this<socket_impl> {
   std::optional<std::string> pid_;
   std::optional<std::string> last_offset_;
   bool recovered_ = false;
+  bool shut_down_ = false;
 
   std::uint64_t next_ack_id_ = 0;
   std::map<std::uint64_t, pending_ack> acks_;
