@@ -130,10 +130,11 @@ void manager_impl::on_engine_close(std::string reason, std::string description) 
 void manager_impl::on_message(std::string data, bool binary) {
   std::optional<sio::packet> packet;
   const auto ec = binary ? decoder_.add_binary(data, packet) : decoder_.add_text(data, packet);
-  if (ec || (!binary && data.size() > ctx_->opts.max_message_size)) {
+  // (Sizes were checked where the bytes arrived: the frame reader, the HTTP body limit.)
+  if (ec) {
     // A packet that does not decode ends the connection ("parse error"), as the JS client.
     if (engine_) engine_->abort();
-    return on_engine_close("parse error", ec ? ec.message() : "message too large");
+    return on_engine_close("parse error", ec.message());
   }
   if (packet) on_decoded(std::move(*packet));
 }
