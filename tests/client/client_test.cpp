@@ -162,6 +162,7 @@ TEST_P(Client, AckTimeoutsAndRetries) {
   // With retries, the emit is sent again until acked: the second try is.
   auto io2 = make_manager();
   auto r = io2->socket("/", {.ack_timeout = 200ms, .retries = 3});
+  r.connect();
   auto [ec2, reply2] = call(r, "flaky", json::array({key + "-r"}));
   ASSERT_FALSE(ec2) << ec2.message();
   EXPECT_EQ(reply2, json::array({2}));
@@ -169,6 +170,7 @@ TEST_P(Client, AckTimeoutsAndRetries) {
   // Retries run out: the error reaches the caller after retries + 1 sends.
   auto io3 = make_manager();
   auto t = io3->socket("/", {.ack_timeout = 100ms, .retries = 0});
+  t.connect();
   auto [ec3, reply3] = call(t, "flaky", json::array({key + "-t"}));
   EXPECT_EQ(ec3, client::errc::timeout);
 }
@@ -238,6 +240,7 @@ TEST_P(Client, RecoversTheSessionAfterADroppedConnection) {
   ASSERT_TRUE(log.wait_for("connect"));
   auto other_io = make_manager();
   auto other = other_io->socket();
+  other.connect();
   // A first broadcast gives the client an offset to recover from.
   ASSERT_FALSE(call(other, "broadcast", json::array({"news", "one"})).first);
   ASSERT_FALSE(log.wait_prefix("news [\"one\"").empty());
@@ -298,9 +301,13 @@ TEST_P(Client, ManagerOnTheApplicationsLoop) {
   event_log log;
   boost::asio::io_context app;
   {
-    client::manager io(app.get_executor(), url_of(*peer), options_for(mode()));
+    // auto_connect as by default: the handlers are set before the application's loop runs,
+    // so the connection cannot outrun them.
+    auto o = options_for(mode());
+    o.auto_connect = true;
+    client::manager io(app.get_executor(), url_of(*peer), o);
     auto s = io.socket();
-    record(s, log);
+    record(s, log, /*connect=*/false);
     std::thread runner([&app] { app.run_for(10s); });
     EXPECT_TRUE(log.wait_for("connect"));
     auto [ec, reply] = call(s, "echo", json::array({"app loop"}));

@@ -58,6 +58,9 @@ inline client::options options_for(transport_mode mode) {
   o.reconnection_delay = 50ms;
   o.reconnection_delay_max = 300ms;
   o.timeout = 5000ms;
+  // The manager's loop runs on another thread: a socket that connected by itself could
+  // report its connection before the test's handlers are set. record() connects.
+  o.auto_connect = false;
   return o;
 }
 
@@ -66,14 +69,16 @@ inline std::string url_of(const peer_process& p, const std::string& nsp = "") {
 }
 
 /// Records a socket's connection events into `log` ("connect", "disconnect:REASON",
-/// "connect_error:MESSAGE") and every event as "EVENT ARGS-JSON".
-inline void record(const client::socket& s, event_log& log) {
+/// "connect_error:MESSAGE") and every event as "EVENT ARGS-JSON", then connects it
+/// (unless `connect` is false: a socket that connects by itself).
+inline void record(const client::socket& s, event_log& log, bool connect = true) {
   s.on_connect([&log] { log.push("connect"); });
   s.on_disconnect([&log](const std::string& reason, const std::string&) { log.push("disconnect:" + reason); });
   s.on_connect_error([&log](const client::connect_error& e) {
     log.push("connect_error:" + e.message + (e.data.is_null() ? "" : " " + e.data.dump()));
   });
   s.on_any([&log](const std::string& event, const json& args) { log.push(event + " " + args.dump()); });
+  if (connect) s.connect();
 }
 
 /// The ack of `event(args)`, waited for (use_future): {error, args}.

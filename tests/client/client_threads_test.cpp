@@ -18,6 +18,7 @@ TEST(ClientThreads, ManyThreadsEmitAndCloseOnOneClient) {
     auto s = io.socket();
     record(s, log);
     auto admin = io.socket("/admin", {.auth = {{"token", "secret"}}});
+    admin.connect();
     ASSERT_TRUE(log.wait_for("connect"));
     std::vector<std::jthread> workers;
     for (int t = 0; t < threads; ++t) {
@@ -68,6 +69,7 @@ TEST(ClientThreads, DestroyedFromItsOwnHandler) {
     destroyed.set_value();
   });
   s.on_connect([&log] { log.push("connect"); });
+  s.connect();
   ASSERT_TRUE(log.wait_for("connect"));
   (void)io.release();
   s.emit("echo-event");

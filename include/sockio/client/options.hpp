@@ -64,7 +64,9 @@ struct options {
   double randomization_factor = 0.5;
   /// The Engine.IO handshake's deadline ("timeout" in connect_error); 0: none.
   std::chrono::milliseconds timeout{20000};
-  /// Connect when the first socket is made; otherwise call `socket::connect()`.
+  /// Connect when the first socket is made; otherwise call `socket::connect()`. With the
+  /// manager's own thread the connection may open before handlers set after `socket()` are
+  /// in place: set this to false and connect once they are (docs/client.md, Threads).
   bool auto_connect = true;
 };
 
