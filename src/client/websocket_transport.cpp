@@ -24,6 +24,7 @@ namespace asio = boost::asio;
 
 constexpr std::size_t max_handshake_answer = 16384;
 constexpr std::size_t tls_read_buffer = 16384;
+constexpr std::size_t small_buffer = 1024;
 
 /// The value of header `name` in an HTTP answer's head (case-insensitive), each one.
 template <class F>
@@ -268,7 +269,9 @@ class websocket_transport final : public transport, public std::enable_shared_fr
                           // Our close frame is out: the server answers and closes; we do not wait for it.
                           return self->abort();
                         }
-                        std::string().swap(self->writing_);
+                        // Small buffers stay, so that a steady flow of small messages allocates
+                        // nothing; a large one is given back.
+                        if (self->writing_.capacity() > small_buffer) std::string().swap(self->writing_);
                         if (self->events_.on_drain) self->events_.on_drain();
                       });
   }

@@ -70,6 +70,62 @@ TEST_P(ClientEdges, TheAuthFunctionRunsOnEveryConnect) {
   ASSERT_FALSE(log.wait_prefix("welcome [{\"auth\":{\"n\":2}").empty()) << ::testing::PrintToString(log.all());
 }
 
+/// Connects with `o`, upgrades, drops the connection and returns the transports each of
+/// the two connections opened on ("open polling", "open websocket", ...) and the upgrades.
+std::vector<std::string> opens_across_a_reconnection(const peer_process& peer, client::options o) {
+  event_log log, mlog;  // before the manager, whose handlers write to them
+  client::manager io(url_of(peer), o);
+  io.on_open([&mlog, &io] { mlog.push("open " + io.transport()); });
+  io.on_upgrade([&mlog](const std::string& t) { mlog.push("upgrade " + t); });
+  auto s = io.socket();
+  record(s, log);
+  EXPECT_TRUE(log.wait_for("connect"));
+  EXPECT_TRUE(mlog.wait_for("upgrade websocket"));
+  io.drop_connection();
+  EXPECT_TRUE(log.wait_for("connect", 2)) << ::testing::PrintToString(log.all());
+  // The reconnection's open is logged before its socket connects.
+  return mlog.all();
+}
+
+TEST_P(ClientEdges, RememberUpgradeOpensTheNextConnectionOnWebSocket) {
+  auto peer = start_peer(GetParam());
+  auto o = options_for(transport_mode::upgrade);
+  o.remember_upgrade = true;
+  // The first connection upgrades; the next one starts on WebSocket, with no probe.
+  EXPECT_EQ(opens_across_a_reconnection(*peer, o),
+            (std::vector<std::string>{"open polling", "upgrade websocket", "open websocket"}));
+  // Without it, every connection starts on polling and upgrades again.
+  o.remember_upgrade = false;
+  const auto plain = opens_across_a_reconnection(*peer, o);
+  ASSERT_GE(plain.size(), 3u) << ::testing::PrintToString(plain);
+  EXPECT_EQ(plain[2], "open polling");
+}
+
+TEST_P(ClientEdges, TryAllTransportsFallsBackWhileConnecting) {
+  // A server that serves polling only: the WebSocket the client tries first is refused.
+  auto peer = start_peer(GetParam(), {"--transports", "polling"});
+  auto o = options_for(transport_mode::websocket);
+  o.transports = {"websocket", "polling"};
+  o.reconnection = false;
+  {
+    event_log log;
+    client::manager io(url_of(*peer), o);
+    auto s = io.socket();
+    record(s, log);
+    EXPECT_FALSE(log.wait_prefix("connect_error:websocket error").empty()) << ::testing::PrintToString(log.all());
+  }
+  o.try_all_transports = true;
+  event_log log;
+  client::manager io(url_of(*peer), o);
+  auto s = io.socket();
+  record(s, log);
+  ASSERT_TRUE(log.wait_for("connect")) << ::testing::PrintToString(log.all());
+  EXPECT_EQ(io.transport(), "polling");
+  auto [ec, reply] = call(s, "echo", json::array({"after the fallback"}));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(reply, json::array({"after the fallback"}));
+}
+
 TEST_P(ClientEdges, ReconnectionRunsOutAfterItsAttempts) {
   auto peer = start_peer(GetParam());
   event_log log;
