@@ -255,8 +255,10 @@ TEST_P(Client, RecoversTheSessionAfterADroppedConnection) {
 }
 
 TEST_P(Client, CompletionTokens) {
-  // Declared first: the managers below (and their handlers) go before them.
+  // Declared first: the managers below (and their handlers) go before them. The
+  // application's loop too: the client's thread posts completions to it until it is joined.
   event_log log;
+  boost::asio::io_context app;
   auto io = make_manager();
   auto s = io->socket();
   record(s, log);
@@ -275,7 +277,6 @@ TEST_P(Client, CompletionTokens) {
   EXPECT_EQ(got.get_future().get(), json::array({"cb"}));
   // A coroutine on the application's own loop. (The arguments are made outside it: GCC 12
   // miscompiles braced lists of string literals in a coroutine.)
-  boost::asio::io_context app;
   json coroutine_result;
   bool timed_out = false;
   const std::string echo = "echo", flaky = "flaky";

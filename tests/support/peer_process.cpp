@@ -2,15 +2,13 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace sockio::test {
 
@@ -31,14 +29,21 @@ void peer_process::start(std::uint16_t port) {
   argv.push_back(nullptr);
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // fork + exec rather than posix_spawn: the child asks to be killed with this process, so
+  // that a test that crashes (or a sanitizer that halts it) leaves no server behind.
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent went before prctl took effect
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
   ::close(out[1]);
-  if (rc != 0) {
+  if (pid_ < 0) {
     ::close(out[0]);
     throw std::runtime_error("cannot start " + args[0]);
   }
