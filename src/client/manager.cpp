@@ -106,7 +106,7 @@ namespace {
 
 template <class Member, class F>
 void set_event(const std::shared_ptr<detail::manager_impl>& impl, Member member, F f) {
-  asio::post(impl->executor(), [impl, member, f = std::move(f)]() mutable { impl->events.*member = std::move(f); });
+  asio::post(impl->executor(), [impl, member, f = std::move(f)]() mutable { impl->set_event(member, std::move(f)); });
 }
 
 }  // namespace

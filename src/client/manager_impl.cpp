@@ -11,8 +11,7 @@ manager_impl::manager_impl(asio::any_io_executor executor, const std::string& ur
     : ctx_(std::make_shared<connection_context>(std::move(executor), url, std::move(opts))),
       decoder_(sio::decoder_options{}),
       backoff_(ctx_->opts.reconnection_delay, ctx_->opts.reconnection_delay_max, ctx_->opts.randomization_factor),
-      open_timer_(ctx_->executor),
-      reconnect_timer_(ctx_->executor) {
+      open_timer_(ctx_->executor) {
   skip_reconnect_ = !ctx_->opts.reconnection;
 }
 
@@ -35,7 +34,7 @@ std::vector<std::shared_ptr<socket_impl>> manager_impl::sockets() const {
 void manager_impl::open(std::function<void(std::error_code, std::string)> done) {
   if (!done && reconnecting_ && ready_ == ready::closed) {
     // Opened by hand during a reconnection delay: this attempt replaces the timer's.
-    reconnect_timer_.cancel();
+    if (reconnect_timer_) reconnect_timer_->cancel();
     reconnecting_ = false;
   }
   if (shut_down_ || ready_ != ready::closed) return;
@@ -59,24 +58,24 @@ void manager_impl::open(std::function<void(std::error_code, std::string)> done) 
   };
   e.on_ping = [weak] {
     auto self = weak.lock();
-    if (self && self->events.on_ping) self->events.on_ping();
+    if (self) self->fire(&manager_events::on_ping);
   };
   e.on_upgrade = [weak](const std::string& name) {
     auto self = weak.lock();
     if (!self) return;
     self->snapshot();
-    if (self->events.on_upgrade) self->events.on_upgrade(name);
+    self->fire(&manager_events::on_upgrade, name);
   };
   e.on_upgrade_error = [weak](const std::string& message) {
     auto self = weak.lock();
-    if (self && self->events.on_upgrade_error) self->events.on_upgrade_error(message);
+    if (self) self->fire(&manager_events::on_upgrade_error, message);
   };
   e.on_packet = [weak](char direction, const engine::packet& p) {
     auto self = weak.lock();
-    if (!self || !self->events.on_packet) return;
+    if (!self || !self->events_ || !self->events_->on_packet) return;
     std::string text;
     engine::encode_packet({p.type, p.data, p.binary}, text);
-    self->events.on_packet(direction, text);
+    self->fire(&manager_events::on_packet, direction, text);
   };
   engine_ = std::make_shared<engine_socket>(ctx_, std::move(e));
   if (ctx_->opts.timeout.count() > 0) {
@@ -96,7 +95,7 @@ void manager_impl::on_engine_open() {
   open_timer_.cancel();
   ready_ = ready::open;
   snapshot();
-  if (events.on_open) events.on_open();
+  fire(&manager_events::on_open);
   if (auto done = std::move(open_done_)) done({}, {});
   for (auto& s : sockets()) {
     if (ready_ != ready::open) return;
@@ -110,7 +109,7 @@ void manager_impl::on_engine_error(std::error_code ec, std::string description) 
   release_engine();
   snapshot();
   const auto message = ec == errc::connect_timeout ? std::string("timeout") : ec.message() + ": " + description;
-  if (events.on_error) events.on_error(ec, message);
+  fire(&manager_events::on_error, ec, message);
   for (auto& s : sockets()) s->on_manager_error(ec, message);
   if (auto done = std::move(open_done_)) return done(ec, message);
   maybe_reconnect_on_open();
@@ -122,7 +121,7 @@ void manager_impl::on_engine_close(std::string reason, std::string description) 
   release_engine();
   backoff_.reset();
   snapshot();
-  if (events.on_close) events.on_close(reason, description);
+  fire(&manager_events::on_close, reason, description);
   for (auto& s : sockets()) s->on_manager_close(reason, description);
   if (!skip_reconnect_ && !shut_down_) reconnect();
 }
@@ -160,17 +159,18 @@ void manager_impl::reconnect() {
   if (backoff_.attempts() >= ctx_->opts.reconnection_attempts) {
     backoff_.reset();
     reconnecting_ = false;
-    if (events.on_reconnect_failed) events.on_reconnect_failed();
+    fire(&manager_events::on_reconnect_failed);
     return;
   }
   const auto delay = backoff_.duration();
   reconnecting_ = true;
-  reconnect_timer_.expires_after(delay);
+  if (!reconnect_timer_) reconnect_timer_ = std::make_unique<asio::steady_timer>(ctx_->executor);
+  reconnect_timer_->expires_after(delay);
   std::weak_ptr<manager_impl> weak = shared_from_this();
-  reconnect_timer_.async_wait([weak](boost::system::error_code ec) {
+  reconnect_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->skip_reconnect_ || self->shut_down_) return;
-    if (self->events.on_reconnect_attempt) self->events.on_reconnect_attempt(self->backoff_.attempts());
+    self->fire(&manager_events::on_reconnect_attempt, self->backoff_.attempts());
     if (self->skip_reconnect_) return;
     self->open([weak](std::error_code ec, std::string message) {
       auto self = weak.lock();
@@ -178,13 +178,13 @@ void manager_impl::reconnect() {
       if (ec) {
         self->reconnecting_ = false;
         self->reconnect();
-        if (self->events.on_reconnect_error) self->events.on_reconnect_error(ec, message);
+        self->fire(&manager_events::on_reconnect_error, ec, message);
         return;
       }
       const auto attempts = self->backoff_.attempts();
       self->reconnecting_ = false;
       self->backoff_.reset();
-      if (self->events.on_reconnect) self->events.on_reconnect(attempts);
+      self->fire(&manager_events::on_reconnect, attempts);
     });
   });
 }
@@ -197,7 +197,7 @@ void manager_impl::maybe_reconnect_on_open() {
 void manager_impl::close() {
   skip_reconnect_ = true;
   reconnecting_ = false;
-  reconnect_timer_.cancel();
+  if (reconnect_timer_) reconnect_timer_->cancel();
   open_timer_.cancel();
   const bool was_open = ready_ == ready::open;
   ready_ = ready::closed;
@@ -205,7 +205,7 @@ void manager_impl::close() {
   release_engine();
   snapshot();
   if (was_open) {
-    if (events.on_close) events.on_close("forced close", "");
+    fire(&manager_events::on_close, "forced close", "");
     for (auto& s : sockets()) s->on_manager_close("forced close", "");
   }
 }
@@ -227,7 +227,7 @@ void manager_impl::socket_destroyed() {
 
 void manager_impl::shutdown() {
   if (shut_down_) return;
-  events = {};
+  events_.reset();
   for (auto& s : sockets()) s->shutdown();
   close();
   shut_down_ = true;

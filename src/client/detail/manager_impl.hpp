@@ -50,7 +50,17 @@ class manager_impl : public std::enable_shared_from_this<manager_impl> {
   std::shared_ptr<socket_impl> socket(std::string nsp, socket_options opts);
 
   // ---- on the loop
-  manager_events events;
+  /// Sets one of the manager's event handlers (the handlers are allocated with the first).
+  template <class F>
+  void set_event(F manager_events::*member, F f) {
+    if (!events_) events_ = std::make_unique<manager_events>();
+    (*events_).*member = std::move(f);
+  }
+  /// Calls one of the manager's event handlers, when it is set.
+  template <class F, class... Args>
+  void fire(F manager_events::*member, Args&&... args) {
+    if (events_ && (*events_).*member) ((*events_).*member)(std::forward<Args>(args)...);
+  }
   /// Opens the connection; `done` (reconnection attempts) gets the outcome.
   void open(std::function<void(std::error_code, std::string)> done = {});
   void close();
@@ -84,13 +94,14 @@ class manager_impl : public std::enable_shared_from_this<manager_impl> {
   void release_engine();
   std::vector<std::shared_ptr<socket_impl>> sockets() const;
 
+  std::unique_ptr<manager_events> events_;  // most managers set none
   std::shared_ptr<connection_context> ctx_;
   std::shared_ptr<loop_guard> guard_ = std::make_shared<loop_guard>();
   std::shared_ptr<engine_socket> engine_;
   sio::decoder decoder_;
   backoff backoff_;
   boost::asio::steady_timer open_timer_;
-  boost::asio::steady_timer reconnect_timer_;
+  std::unique_ptr<boost::asio::steady_timer> reconnect_timer_;  // made at the first reconnection
   std::function<void(std::error_code, std::string)> open_done_;
   ready ready_ = ready::closed;
   bool reconnecting_ = false;
