@@ -3,81 +3,23 @@
 // AUTH and SELECT, Unix sockets, TLS with verification.
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <thread>
 
 #include "redis_server.hpp"
+#include "redis_test_client.hpp"
 #include "sockio/redis/connection.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace redis = sockio::redis;
+using sockio::test::client;
+using sockio::test::loop;
+using sockio::test::options;
 using sockio::test::redis_server;
-
-/// A loop on its own thread for the connections of one test.
-struct loop {
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
-  ~loop() {
-    work.reset();
-    io.stop();
-    thread.join();
-  }
-};
-
-/// A started connection whose state changes can be waited for.
-struct client {
-  client(loop& l, redis::connection_options o) : conn(std::make_unique<redis::connection>(l.io.get_executor(), o)) {
-    conn->on_state([this](bool up) {
-      std::lock_guard lock(mutex);
-      (up ? ups : downs)++;
-      changed.notify_all();
-    });
-    conn->on_message([this](const redis::pubsub_message& m) {
-      std::lock_guard lock(mutex);
-      messages.push_back(std::string(m.channel) + "=" + std::string(m.payload));
-      changed.notify_all();
-    });
-    conn->start();
-  }
-  ~client() {
-    conn.reset();  // stops it; the loop outlives it (the connection's rule)
-  }
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds ms = 5000ms) {
-    std::unique_lock lock(mutex);
-    return changed.wait_for(lock, ms, pred);
-  }
-  /// Runs a command and waits for its outcome.
-  std::pair<std::error_code, redis::reply> run(std::vector<std::string> args) {
-    std::promise<std::pair<std::error_code, redis::reply>> p;
-    conn->command(std::move(args), [&](std::error_code ec, redis::reply r) { p.set_value({ec, std::move(r)}); });
-    auto f = p.get_future();
-    EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
-    return f.get();
-  }
-
-  std::unique_ptr<redis::connection> conn;
-  std::mutex mutex;
-  std::condition_variable changed;
-  int ups = 0;
-  int downs = 0;
-  std::vector<std::string> messages;
-};
-
-redis::connection_options options(const std::string& url) {
-  redis::connection_options o;
-  o.url = url;
-  o.reconnect_delay = 20ms;
-  o.reconnect_delay_max = 200ms;
-  return o;
-}
 
 TEST(RedisConnection, PipelinedCommandsAreAnsweredInOrder) {
   redis_server server;

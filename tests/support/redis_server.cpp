@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +12,6 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace sockio::test {
 
@@ -60,13 +58,19 @@ void redis_server::start() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // Its start-up banner goes to /dev/null; warnings still reach stderr.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  const int rc = posix_spawnp(&pid_, "redis-server", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start redis-server");
+  // Its start-up banner goes to /dev/null; warnings still reach stderr. fork + exec: the
+  // server asks to be killed with this process, so a crashed test leaves none behind.
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, STDOUT_FILENO);
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
+  if (pid_ < 0) throw std::runtime_error("cannot start redis-server");
   // A TLS-only server listens on its TLS port: the caller waits for it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!accepts(port_)) {
