@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "detail/redis_stream.hpp"
 
@@ -288,7 +289,13 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   void fail_pending(errc why) {
     auto waiting = std::move(pending);
     pending.clear();
+    // Subscriptions in flight are sent again with the others on the next connection;
+    // their `done` runs then.
+    for (auto& c : confirmations) {
+      if (c.done) pending_done.push_back(std::move(c.done));
+    }
     confirmations.clear();
+    shard_unsubscribing.clear();
     for (auto& h : waiting) {
       if (h) h(make_error_code(why), reply{});
     }
@@ -336,6 +343,14 @@ struct connection::impl : std::enable_shared_from_this<impl> {
         return on_pubsub({kind, {}, e[1].str, e[2].str});
       }
       if (kind == "pmessage" && e.size() == 4) return on_pubsub({kind, e[1].str, e[2].str, e[3].str});
+      if (kind == "sunsubscribe" && e.size() >= 2 && e[1].type == reply::kind::string) {
+        if (auto it = shard_unsubscribing.find(e[1].str); it != shard_unsubscribing.end()) {
+          shard_unsubscribing.erase(it);  // the answer to our own SUNSUBSCRIBE: confirmed below
+        } else if (shard_channels.erase(e[1].str) != 0) {
+          // Redis ended it: the channel's slot moved to another node of the cluster.
+          return on_shard_lost(e[1].str, "");
+        }
+      }
       if (is_confirmation(kind)) {
         if (!confirmations.empty() && --confirmations.front().remaining == 0) {
           auto done = std::move(confirmations.front().done);
@@ -344,6 +359,15 @@ struct connection::impl : std::enable_shared_from_this<impl> {
         }
         return;
       }
+    }
+    if (subscriber && r.is_error() && !confirmations.empty() && !confirmations.front().shard_channel.empty()) {
+      // An SSUBSCRIBE refused (a cluster node answers MOVED for a slot it does not serve).
+      auto c = std::move(confirmations.front());
+      confirmations.pop_front();
+      shard_channels.erase(c.shard_channel);
+      on_shard_lost(c.shard_channel, r.str);
+      if (c.done) c.done();
+      return;
     }
     if (pending.empty()) {
       spdlog::warn("redis {}: unexpected reply from {} dropped", options.name, endpoint.redacted());
@@ -357,6 +381,11 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     } else {
       handler({}, std::move(r));
     }
+  }
+
+  void on_shard_lost(const std::string& channel, const std::string& error) {
+    std::lock_guard lock(handlers_mutex);
+    if (const auto h = on_shard; h && *h) (*h)(channel, error);
   }
 
   void on_pubsub(const pubsub_message& m) {
@@ -438,7 +467,23 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     std::vector<std::string> args{verb};
     args.insert(args.end(), names.begin(), names.end());
     append(format_command(args));
-    confirmations.push_back({names.size(), std::move(done)});
+    confirmations.push_back({names.size(), std::move(done), {}});
+  }
+
+  /// SSUBSCRIBE / SUNSUBSCRIBE, one command per channel: a cluster refuses channels of
+  /// different slots in one command.
+  void send_shard_subscription(const char* verb, std::vector<std::string> names, std::function<void()> done) {
+    if (names.empty()) {
+      if (done) asio::post(executor, std::move(done));
+      return;
+    }
+    const bool subscribing = std::string_view(verb) == "SSUBSCRIBE";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      append(format_command({verb, names[i]}));
+      if (!subscribing) shard_unsubscribing.insert(names[i]);
+      confirmations.push_back(
+          {1, i + 1 == names.size() ? std::move(done) : std::function<void()>{}, subscribing ? names[i] : ""});
+    }
   }
 
   /// Adds names to a subscription set and, when connected, subscribes to the new ones.
@@ -455,6 +500,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       if (done) pending_done.push_back(std::move(done));
       return;
     }
+    if (&set == &shard_channels) return send_shard_subscription(verb, std::move(changed), std::move(done));
     send_subscription(verb, std::move(changed), std::move(done));
   }
 
@@ -467,14 +513,14 @@ struct connection::impl : std::enable_shared_from_this<impl> {
       };
       pending_done.clear();
     }
-    if (!patterns.empty()) {
-      if (!channels.empty()) send_subscription("SUBSCRIBE", {channels.begin(), channels.end()}, {});
-      send_subscription("PSUBSCRIBE", {patterns.begin(), patterns.end()}, std::move(done));
-    } else if (!channels.empty()) {
-      send_subscription("SUBSCRIBE", {channels.begin(), channels.end()}, std::move(done));
-    } else if (done) {
-      asio::post(executor, std::move(done));
-    }
+    // `done` goes with the last of the subscription commands (or runs at once: none).
+    const bool shards = !shard_channels.empty();
+    const bool pats = !patterns.empty();
+    const auto take = [&done](bool last) { return last ? std::exchange(done, nullptr) : std::function<void()>{}; };
+    if (!channels.empty()) send_subscription("SUBSCRIBE", {channels.begin(), channels.end()}, take(!pats && !shards));
+    if (pats) send_subscription("PSUBSCRIBE", {patterns.begin(), patterns.end()}, take(!shards));
+    if (shards) send_shard_subscription("SSUBSCRIBE", {shard_channels.begin(), shard_channels.end()}, take(true));
+    if (done) asio::post(executor, std::move(done));
   }
 
   void notify_state(bool up) {
@@ -488,6 +534,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
     std::lock_guard lock(handlers_mutex);
     on_message.reset();
     on_state.reset();
+    on_shard.reset();
   }
 
   void stop() {
@@ -527,9 +574,12 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   bool subscriber = false;
   std::set<std::string> channels;
   std::set<std::string> patterns;
+  std::set<std::string> shard_channels;
+  std::multiset<std::string> shard_unsubscribing;  // SUNSUBSCRIBEs sent, not confirmed yet
   struct confirmation {
     std::size_t remaining;
     std::function<void()> done;
+    std::string shard_channel;  // an SSUBSCRIBE's channel (its refusal is reported)
   };
   std::deque<confirmation> confirmations;
   std::vector<std::function<void()>> pending_done;
@@ -537,6 +587,7 @@ struct connection::impl : std::enable_shared_from_this<impl> {
 
   std::shared_ptr<const connection::message_handler> on_message;
   std::shared_ptr<const connection::state_handler> on_state;
+  std::shared_ptr<const connection::shard_handler> on_shard;
   std::recursive_mutex handlers_mutex;  // held while a handler runs; see forget_handlers
 
   std::atomic<bool> connected{false};
@@ -557,6 +608,10 @@ void connection::on_message(message_handler handler) {
 }
 void connection::on_state(state_handler handler) {
   impl_->on_state = std::make_shared<const state_handler>(std::move(handler));
+}
+
+void connection::on_shard_lost(shard_handler handler) {
+  impl_->on_shard = std::make_shared<const shard_handler>(std::move(handler));
 }
 
 void connection::start() {
@@ -596,6 +651,18 @@ void connection::unsubscribe(std::vector<std::string> channels) {
 void connection::punsubscribe(std::vector<std::string> patterns) {
   asio::dispatch(impl_->executor, [self = impl_, patterns = std::move(patterns)]() mutable {
     self->change_subscriptions(self->patterns, "PUNSUBSCRIBE", std::move(patterns), false, {});
+  });
+}
+
+void connection::ssubscribe(std::vector<std::string> channels, std::function<void()> done) {
+  asio::dispatch(impl_->executor, [self = impl_, channels = std::move(channels), done = std::move(done)]() mutable {
+    self->change_subscriptions(self->shard_channels, "SSUBSCRIBE", std::move(channels), true, std::move(done));
+  });
+}
+
+void connection::sunsubscribe(std::vector<std::string> channels) {
+  asio::dispatch(impl_->executor, [self = impl_, channels = std::move(channels)]() mutable {
+    self->change_subscriptions(self->shard_channels, "SUNSUBSCRIBE", std::move(channels), false, {});
   });
 }
 

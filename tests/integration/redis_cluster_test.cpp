@@ -110,5 +110,40 @@ TEST_F(RedisCluster, ANodeRedirectsToTheSlotsMaster) {
   EXPECT_GT(redirected, 0);
 }
 
+TEST_F(RedisCluster, AShardedSubscriptionOnAnotherNodesSlotIsRefusedWithItsOwner) {
+  loop l;
+  client seed(l, options(cluster->url()));
+  ASSERT_TRUE(seed.wait([&] { return seed.ups == 1; }));
+  auto [ec, slots] = seed.run({"CLUSTER", "SLOTS"});
+  ASSERT_FALSE(ec);
+  const auto map = redis::cluster_topology::from_cluster_slots(slots, "127.0.0.1");
+  ASSERT_TRUE(map);
+  const auto home = map->masters().front();
+  // One channel this master serves, one another master serves.
+  std::string own, foreign;
+  for (int i = 0; own.empty() || foreign.empty(); ++i) {
+    const auto channel = "socket.io#/#room" + std::to_string(i) + "#";
+    const auto* owner = map->master_for(redis::key_slot(channel));
+    ASSERT_NE(owner, nullptr);
+    (*owner == home ? own : foreign) = channel;
+  }
+  client sub(l, options("redis://127.0.0.1:" + std::to_string(home.port)));
+  client pub(l, options("redis://127.0.0.1:" + std::to_string(home.port)));
+  std::promise<void> answered;
+  sub.conn->ssubscribe({own, foreign}, [&] { answered.set_value(); });
+  ASSERT_EQ(answered.get_future().wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(sub.wait([&] { return sub.lost_shards.size() == 1; }));
+  const auto& lost = sub.lost_shards.front();
+  ASSERT_TRUE(lost.starts_with(foreign + "=")) << lost;
+  const auto moved = redis::parse_redirect(lost.substr(foreign.size() + 1));
+  ASSERT_TRUE(moved) << lost;
+  EXPECT_EQ(moved->port, map->master_for(redis::key_slot(foreign))->port);
+  // The other subscription stands.
+  ASSERT_TRUE(pub.wait([&] { return pub.ups == 1; }));
+  EXPECT_EQ(pub.run({"SPUBLISH", own, "hello"}).second.integer, 1);
+  ASSERT_TRUE(sub.wait([&] { return sub.messages.size() == 1; }));
+  EXPECT_EQ(sub.messages.front(), own + "=hello");
+}
+
 }  // namespace
 }  // namespace sockio::test

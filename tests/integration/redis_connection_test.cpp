@@ -90,6 +90,39 @@ TEST(RedisConnection, SubscriptionsAreRestoredAfterRedisRestarts) {
   EXPECT_EQ(sub.conn->stats().connects, 2u);
 }
 
+TEST(RedisConnection, ShardedSubscriptionsAreKeptAcrossRestarts) {
+  // Redis 7 serves SSUBSCRIBE / SPUBLISH outside a cluster too.
+  redis_server server;
+  loop l;
+  client sub(l, options(server.url()));
+  client pub(l, options(server.url()));
+  std::promise<void> subscribed;
+  sub.conn->ssubscribe({"a", "b{x}"}, [&] { subscribed.set_value(); });
+  ASSERT_EQ(subscribed.get_future().wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(pub.wait([&] { return pub.ups == 1; }));
+  EXPECT_EQ(pub.run({"SPUBLISH", "a", "one"}).second.integer, 1);
+  ASSERT_TRUE(sub.wait([&] { return sub.messages.size() == 1; }));
+
+  server.restart();
+  ASSERT_TRUE(sub.wait([&] { return sub.downs == 1 && sub.ups == 2; }, 10s));
+  ASSERT_TRUE(pub.wait([&] { return pub.ups == 2; }, 10s));
+  for (int i = 0; i < 200 && pub.run({"PUBSUB", "SHARDNUMSUB", "b{x}"}).second.elements.at(1).integer != 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(pub.run({"SPUBLISH", "b{x}", "two"}).second.integer, 1);
+
+  // An SUNSUBSCRIBE is answered before a later SSUBSCRIBE: once "c" is confirmed, "a" is gone.
+  sub.conn->sunsubscribe({"a"});
+  std::promise<void> c_subscribed;
+  sub.conn->ssubscribe({"c"}, [&] { c_subscribed.set_value(); });
+  ASSERT_EQ(c_subscribed.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(pub.run({"SPUBLISH", "a", "three"}).second.integer, 0);
+  EXPECT_EQ(pub.run({"SPUBLISH", "c", "four"}).second.integer, 1);
+  ASSERT_TRUE(sub.wait([&] { return sub.messages.size() == 3; }));
+  EXPECT_EQ(sub.messages, (std::vector<std::string>{"a=one", "b{x}=two", "c=four"}));
+  EXPECT_TRUE(sub.lost_shards.empty());
+}
+
 TEST(RedisConnection, TheQueueLimitDropsWhatASlowRedisCannotTake) {
   redis_server server;
   loop l;

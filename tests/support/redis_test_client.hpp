@@ -45,6 +45,11 @@ struct client {
       messages.push_back(std::string(m.channel) + "=" + std::string(m.payload));
       changed.notify_all();
     });
+    conn->on_shard_lost([this](const std::string& channel, const std::string& error) {
+      std::lock_guard lock(mutex);
+      lost_shards.push_back(channel + "=" + error);
+      changed.notify_all();
+    });
     conn->start();
   }
   ~client() {
@@ -72,6 +77,7 @@ struct client {
   int ups = 0;
   int downs = 0;
   std::vector<std::string> messages;
+  std::vector<std::string> lost_shards;  // "CHANNEL=ERROR" from on_shard_lost
 };
 
 inline sockio::redis::connection_options options(const std::string& url) {

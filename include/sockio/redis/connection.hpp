@@ -63,7 +63,7 @@ struct pubsub_message {
 /// A connection to one Redis server, living on one executor (strand or single-threaded
 /// loop). Every public function may be called from any thread; handlers run on the
 /// executor. A connection that subscribes is a subscriber connection (RESP2): it then
-/// takes only (P)(UN)SUBSCRIBE commands, as Redis requires. Subscriptions are restored
+/// takes only (P|S)(UN)SUBSCRIBE commands, as Redis requires. Subscriptions are restored
 /// after every reconnection. It may be destroyed from any thread while its loop lives:
 /// no message or state handler runs after the destructor returns; commands still waiting
 /// complete with `errc::stopped` on the executor.
@@ -81,6 +81,10 @@ class connection {
   using message_handler = std::function<void(const pubsub_message&)>;
   /// Called with true each time the connection comes up, false when it goes down.
   using state_handler = std::function<void(bool up)>;
+  /// A sharded subscription that ended without `sunsubscribe()`: `error` is Redis's refusal
+  /// of the SSUBSCRIBE (a cluster node answers "MOVED <slot> <host>:<port>" for a channel
+  /// whose slot it does not serve), or empty when Redis ended it (the slot moved).
+  using shard_handler = std::function<void(const std::string& channel, const std::string& error)>;
 
   /// Throws `std::invalid_argument` when `options.url` is not a Redis URL.
   connection(boost::asio::any_io_executor executor, connection_options options);
@@ -91,6 +95,7 @@ class connection {
   /// Set before `start()`.
   void on_message(message_handler handler);
   void on_state(state_handler handler);
+  void on_shard_lost(shard_handler handler);
 
   /// Connects, and keeps reconnecting until `stop()`.
   void start();
@@ -106,6 +111,12 @@ class connection {
   void psubscribe(std::vector<std::string> patterns, std::function<void()> done = {});
   void unsubscribe(std::vector<std::string> channels);
   void punsubscribe(std::vector<std::string> patterns);
+  /// Sharded pub/sub (Redis 7): SSUBSCRIBE, one command per channel (a cluster takes one
+  /// slot per command), kept across reconnections; messages come as "smessage". `done`
+  /// runs once Redis has answered them all; a refused one is reported to
+  /// `on_shard_lost` and is no longer kept.
+  void ssubscribe(std::vector<std::string> channels, std::function<void()> done = {});
+  void sunsubscribe(std::vector<std::string> channels);
 
   bool connected() const noexcept;
   connection_stats stats() const;
