@@ -211,9 +211,16 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
         if (it == nodes.end() || !it->second.commands->connected()) all_up = false;
       }
     }
-    std::lock_guard lock(snapshot_mutex);
-    snapshot = map;
-    healthy = all_up;
+    bool changed = false;
+    {
+      std::lock_guard lock(snapshot_mutex);
+      snapshot = map;
+      changed = healthy != all_up;
+      healthy = all_up;
+    }
+    if (!changed) return;
+    std::lock_guard lock(handlers_mutex);
+    if (const auto h = state_handler; h && *h) (*h)(all_up);
   }
 
   // --- commands -----------------------------------------------------------------------
@@ -414,6 +421,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     std::lock_guard lock(handlers_mutex);
     message_handler.reset();
     topology_handler.reset();
+    state_handler.reset();
   }
 
   asio::any_io_executor executor;
@@ -432,6 +440,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
 
   std::shared_ptr<const connection::message_handler> message_handler;
   std::shared_ptr<const cluster::topology_handler> topology_handler;
+  std::shared_ptr<const connection::state_handler> state_handler;
   std::recursive_mutex handlers_mutex;  // held while a handler runs
 
   mutable std::mutex snapshot_mutex;
@@ -452,6 +461,10 @@ void cluster::on_message(connection::message_handler handler) {
 }
 void cluster::on_topology(topology_handler handler) {
   impl_->topology_handler = std::make_shared<const topology_handler>(std::move(handler));
+}
+
+void cluster::on_state(connection::state_handler handler) {
+  impl_->state_handler = std::make_shared<const connection::state_handler>(std::move(handler));
 }
 
 void cluster::start() {

@@ -62,6 +62,8 @@ class cluster {
   void on_message(connection::message_handler handler);
   /// Set before `start()`: each slot map read that differs from the previous one.
   void on_topology(topology_handler handler);
+  /// Set before `start()`: each change of `connected()`.
+  void on_state(connection::state_handler handler);
 
   /// Connects to the seeds, reads the slot map and keeps it current until `stop()`.
   void start();
