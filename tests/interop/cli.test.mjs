@@ -10,13 +10,12 @@
 // disconnects the socket on "kick", emits "tick" 0..n-1 on "burst" (n), and never acks
 // anything else. "/admin" refuses ("not authorized", {code: 401}) unless
 // auth.token is "secret".
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import net from "node:net";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Server } from "socket.io";
-import { fixturePathFromEnv, withTimeout } from "./helpers.mjs";
+import { freePort } from "./gateway_helpers.mjs";
+import { fixturePathFromEnv, runToExit, withTimeout } from "./helpers.mjs";
 
 const CLI = fixturePathFromEnv("SOCKIO_CLI", "sockio-cli");
 
@@ -65,37 +64,10 @@ async function startServer(t) {
   return { url: `http://127.0.0.1:${httpServer.address().port}`, connections };
 }
 
-// A loopback port where nothing listens (listen on 0, then close).
-async function deadPort() {
-  const server = net.createServer();
-  await withTimeout(new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  }), 2000, "a free port");
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-// Runs sockio-cli with `args` to its end; `input` (if given) is written to its stdin,
-// which is then closed (otherwise stdin is /dev/null). Resolves with the exit status,
-// the stdout lines parsed as JSON, and stderr.
+// Runs sockio-cli with `args` to its end (`input`, if given, on its stdin). Resolves with
+// the exit status, the stdout lines parsed as JSON, and stderr.
 async function runCli(t, args, { input, ms = RUN_TIMEOUT_MS } = {}) {
-  const proc = spawn(CLI, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  proc.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
-  proc.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
-  const exited = new Promise((resolve, reject) => {
-    proc.once("error", reject);
-    proc.once("close", (code, signal) => resolve({ code, signal }));
-  });
-  const running = () => proc.exitCode === null && proc.signalCode === null;
-  t.after(() => {
-    if (running()) process.kill(proc.pid, "SIGKILL");
-  });
-  if (input !== undefined) proc.stdin.end(input);
-  const { code, signal } = await withTimeout(exited, ms, `sockio-cli ${args.join(" ")} to exit`);
+  const { code, signal, stdout, stderr } = await runToExit(t, CLI, args, { input, ms, what: "sockio-cli" });
   const lines = stdout.split("\n").filter((l) => l !== "").map((l) => {
     try {
       return JSON.parse(l);
@@ -308,7 +280,7 @@ describe("sockio-cli: usage and connection errors", () => {
   });
 
   it("nothing listens, --no-reconnect: the connect_error line, exit 1", TEST_OPTIONS, async (t) => {
-    const port = await deadPort();
+    const port = await freePort();  // nothing listens there
     const r = await runCli(t, [`http://127.0.0.1:${port}`, "--no-reconnect", "--timeout", "300"]);
     assertExit(r, 1);
     assert.equal(r.lines.length, 1, r.stdout);
@@ -319,7 +291,7 @@ describe("sockio-cli: usage and connection errors", () => {
   });
 
   it("nothing listens, reconnection on: connect_error lines, then timeout, exit 3", TEST_OPTIONS, async (t) => {
-    const port = await deadPort();
+    const port = await freePort();  // nothing listens there
     const r = await runCli(t, [`http://127.0.0.1:${port}`, "--timeout", "500"]);
     assertExit(r, 3);
     assert.ok(r.lines.length >= 2, r.stdout);

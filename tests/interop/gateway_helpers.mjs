@@ -1,6 +1,5 @@
 // Helpers of the sockio-server (gateway) interop tests: starting the binary with
 // flags or a TOML file, JWTs, socket.io clients, raw HTTP and a Prometheus parser.
-import { spawn } from "node:child_process";
 import { createHmac, sign as cryptoSign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -8,7 +7,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
-import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout } from "./helpers.mjs";
+import { EVENT_TIMEOUT_MS, fixturePathFromEnv, runToExit, spawnFixture, withTimeout } from "./helpers.mjs";
 
 export const GATEWAY = fixturePathFromEnv("SOCKIO_GATEWAY", "sockio-server");
 
@@ -80,21 +79,7 @@ export function waitForLog(fixture, regex, ms = EVENT_TIMEOUT_MS) {
 // after `ms` is killed (by its pid) and the wait fails.
 export async function runGateway(t, args, ms = 5000) {
   const listen = args.includes("--port") ? [] : ["--port", "0", "--host", "127.0.0.1"];
-  const proc = spawn(GATEWAY, [...listen, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  proc.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
-  proc.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
-  const exited = new Promise((resolve, reject) => {
-    proc.once("error", reject);
-    proc.once("close", (code, signal) => resolve({ code, signal }));
-  });
-  const running = () => proc.exitCode === null && proc.signalCode === null;
-  t.after(() => {
-    if (running()) process.kill(proc.pid, "SIGKILL");
-  });
-  const { code, signal } = await withTimeout(exited, ms, `sockio-server ${args.join(" ")} to exit`);
-  return { code, signal, stdout, stderr };
+  return runToExit(t, GATEWAY, [...listen, ...args], { ms, what: "sockio-server" });
 }
 
 // A temporary directory removed after the test.

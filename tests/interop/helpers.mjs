@@ -25,6 +25,28 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// Runs `command` with `args` to its end: resolves with { code, signal, stdout, stderr }.
+// `input` (if given) is written to its stdin, which is then closed (otherwise stdin is
+// /dev/null). A process still running after `ms` is killed (by its pid) and the wait fails.
+export async function runToExit(t, command, args, { input, ms = 5000, what = command } = {}) {
+  const proc = spawn(command, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
+  proc.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+  const exited = new Promise((resolve, reject) => {
+    proc.once("error", reject);
+    proc.once("close", (code, signal) => resolve({ code, signal }));
+  });
+  const running = () => proc.exitCode === null && proc.signalCode === null;
+  t.after(() => {
+    if (running()) process.kill(proc.pid, "SIGKILL");
+  });
+  if (input !== undefined) proc.stdin.end(input);
+  const { code, signal } = await withTimeout(exited, ms, `${what} ${args.join(" ")} to exit`);
+  return { code, signal, stdout, stderr };
+}
+
 // Resolves with the arguments of the next `event` on an emitter (an
 // engine.io or socket.io socket, or a Manager). Any event named in `rejectOn`
 // rejects at once, so e.g. a close or connect_error does not sit out the
