@@ -173,12 +173,9 @@ void socket_impl::dispatch_event(const sio::packet& p) {
 
 void socket_impl::on_ack(sio::packet p) {
   if (!p.id) return;
-  auto it = acks_.find(*p.id);
-  if (it == acks_.end()) return;
-  auto entry = std::move(it->second);
-  acks_.erase(it);
-  if (entry.timer) entry.timer->cancel();
-  entry.handler({}, p.data.is_array() ? std::move(p.data) : json::array());
+  auto entry = take_ack(*p.id);
+  if (!entry) return;
+  entry->handler({}, p.data.is_array() ? std::move(p.data) : json::array());
 }
 
 void socket_impl::add_listener(std::string event, socket::event_handler h, bool once) {
@@ -218,12 +215,7 @@ void socket_impl::emit_now(std::string event, json args, const emit_flags& flags
     auto dropped = std::move(send_buffer_.front());
     send_buffer_.pop_front();
     if (dropped.id) {
-      if (auto it = acks_.find(*dropped.id); it != acks_.end()) {
-        auto entry = std::move(it->second);
-        acks_.erase(it);
-        if (entry.timer) entry.timer->cancel();
-        entry.handler(make_error_code(errc::disconnected), json::array());
-      }
+      if (auto entry = take_ack(*dropped.id)) entry->handler(make_error_code(errc::disconnected), json::array());
     }
   }
   send_buffer_.push_back(std::move(packet));
@@ -245,14 +237,21 @@ void socket_impl::register_ack(std::uint64_t id, std::optional<std::chrono::mill
   acks_.emplace(id, std::move(entry));
 }
 
-void socket_impl::on_ack_timeout(std::uint64_t id) {
+std::optional<socket_impl::pending_ack> socket_impl::take_ack(std::uint64_t id) {
   auto it = acks_.find(id);
-  if (it == acks_.end()) return;
+  if (it == acks_.end()) return std::nullopt;
   auto entry = std::move(it->second);
   acks_.erase(it);
+  if (entry.timer) entry.timer->cancel();
+  return entry;
+}
+
+void socket_impl::on_ack_timeout(std::uint64_t id) {
+  auto entry = take_ack(id);
+  if (!entry) return;
   std::erase_if(send_buffer_, [id](const sio::packet& p) { return p.id == id; });
   snapshot();
-  entry.handler(make_error_code(errc::timeout), json::array());
+  entry->handler(make_error_code(errc::timeout), json::array());
 }
 
 void socket_impl::add_to_queue(std::string event, json args, const emit_flags& flags, socket::ack_handler ack) {

@@ -94,6 +94,8 @@ class socket_impl : public std::enable_shared_from_this<socket_impl> {
   void dispatch_event(const sio::packet& p);
   void emit_now(std::string event, json args, const emit_flags& flags, socket::ack_handler ack);
   void register_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout, socket::ack_handler ack);
+  /// Removes the pending ack `id` (its timer cancelled) for its caller to complete.
+  std::optional<pending_ack> take_ack(std::uint64_t id);
   void on_ack_timeout(std::uint64_t id);
   void add_to_queue(std::string event, json args, const emit_flags& flags, socket::ack_handler ack);
   void drain_queue(bool force);
