@@ -3,7 +3,9 @@
 // control events).
 //
 //   cluster_node --redis URL --name NAME [--specific] [--port N] [--host ADDR] [--threads N]
-//   (--specific: publish_on_specific_response_channel)
+//                [--adapter classic|sharded] [--mode static|dynamic|dynamic-private]
+//   (--specific: publish_on_specific_response_channel; --adapter sharded: the sharded
+//   adapter, URL a node of a Redis Cluster or a Redis >= 7; --mode: its subscription mode)
 //
 // - on connection: socket.data = {node: NAME, user: auth.user}
 // - "join" (room)              -> joins, acknowledges
@@ -19,10 +21,12 @@
 //     allRooms -> {error, rooms}, serverCount -> n, received -> server-side events seen
 // - server-side event "ping" (x) -> acknowledges "pong-from-NAME"
 // Prints "listening on port N" once ready.
+#include <memory>
 #include <mutex>
 
 #include "fixture_main.hpp"
 #include "sockio/redis/redis_adapter.hpp"
+#include "sockio/redis/sharded_adapter.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sio = sockio::sio;
@@ -164,6 +168,8 @@ int main(int argc, char** argv) {
   using namespace std::chrono_literals;
   std::string redis_url = "redis://127.0.0.1:6379";
   bool specific = false;
+  std::string adapter = "classic";
+  std::string mode = "dynamic";
   node_app app;
   app.name = "cpp";
   // --redis and --name first; the rest are the fixtures' common flags.
@@ -174,6 +180,10 @@ int main(int argc, char** argv) {
       redis_url = argv[++i];
     } else if (arg == "--specific") {
       specific = true;
+    } else if (arg == "--adapter" && i + 1 < argc) {
+      adapter = argv[++i];
+    } else if (arg == "--mode" && i + 1 < argc) {
+      mode = argv[++i];
     } else if (arg == "--name" && i + 1 < argc) {
       app.name = argv[++i];
     } else {
@@ -185,16 +195,33 @@ int main(int argc, char** argv) {
       "usage: cluster_node --redis URL --name NAME [--port N] [--host ADDR] [--threads N]");
   if (!args) return 2;
 
-  sockio::redis::adapter_options cluster;
-  cluster.connection.url = redis_url;
-  cluster.requests_timeout = 2000ms;
-  cluster.publish_on_specific_response_channel = specific;
-  sockio::redis::node node(cluster);
+  // The node outlives the server (declared first).
+  std::unique_ptr<sockio::redis::node> classic;
+  std::unique_ptr<sockio::redis::sharded_node> sharded;
+  sio::adapter_factory factory;
+  if (adapter == "sharded") {
+    using sockio::redis::cluster_wire::subscription_mode;
+    sockio::redis::sharded_adapter_options o;
+    o.cluster.seeds = {redis_url};
+    o.requests_timeout = 2000ms;
+    o.subscription_mode = mode == "static"            ? subscription_mode::static_
+                          : mode == "dynamic-private" ? subscription_mode::dynamic_private
+                                                      : subscription_mode::dynamic;
+    sharded = std::make_unique<sockio::redis::sharded_node>(o);
+    factory = sharded->adapter_factory();
+  } else {
+    sockio::redis::adapter_options o;
+    o.connection.url = redis_url;
+    o.requests_timeout = 2000ms;
+    o.publish_on_specific_response_channel = specific;
+    classic = std::make_unique<sockio::redis::node>(o);
+    factory = classic->adapter_factory();
+  }
 
   sio::server_options options;
   options.engine.cors.origins = {"*"};
   options.engine.threads = args->threads;
-  options.adapter = node.adapter_factory();
+  options.adapter = std::move(factory);
   sio::server io(options);
   app.setup(io.of("/"));
   return sockio::examples::serve(io, *args, "cluster_node");

@@ -142,10 +142,14 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     if (!from) return schedule_refresh();  // none up: a node coming up calls again
     refreshing = true;
     std::weak_ptr<impl> weak = shared_from_this();
-    from->command({"CLUSTER", "SLOTS"}, [weak, host](std::error_code ec, reply r) {
+    from->command({"CLUSTER", "SLOTS"}, [weak, host, port = from->endpoint().port](std::error_code ec, reply r) {
       auto self = weak.lock();
       if (!self || self->stopped) return;
       self->refreshing = false;
+      // A Redis that is not a cluster serves every slot itself (sharded pub/sub works there too).
+      if (ec == errc::server_error && r.text().find("cluster support disabled") != std::string_view::npos) {
+        return self->apply(cluster_topology::single_node({host, port, {}}));
+      }
       auto read = ec ? std::nullopt : cluster_topology::from_cluster_slots(r, host);
       if (!read) {
         spdlog::warn("redis cluster: CLUSTER SLOTS from {} failed: {}", host, ec ? ec.message() : "not a slot map");

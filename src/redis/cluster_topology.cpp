@@ -59,6 +59,12 @@ std::optional<cluster_topology> cluster_topology::from_cluster_slots(const reply
   return t;
 }
 
+cluster_topology cluster_topology::single_node(cluster_node node) {
+  cluster_topology t;
+  t.ranges_.push_back(slot_range{0, static_cast<std::uint16_t>(cluster_slot_count - 1), std::move(node), {}});
+  return t;
+}
+
 const cluster_node* cluster_topology::master_for(std::uint16_t slot) const noexcept {
   const auto it = std::upper_bound(ranges_.begin(), ranges_.end(), slot,
                                    [](std::uint16_t s, const slot_range& r) { return s < r.first; });

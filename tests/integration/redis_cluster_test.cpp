@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "redis_server.hpp"
 #include "redis_test_client.hpp"
 #include "sockio/codec/random_id.hpp"
 #include "sockio/redis/cluster.hpp"
@@ -260,6 +261,28 @@ TEST_F(RedisCluster, ShardedChannelsAreSubscribedOnTheirMasters) {
   cc.ssubscribe({"{" + names[0] + "}after"});
   EXPECT_EQ(cc.run(names[0], {"SPUBLISH", names[0], "gone"}).second.integer, 0);
   EXPECT_EQ(cc.run(names[1], {"SPUBLISH", names[1], "still"}).second.integer, 1);
+}
+
+// A Redis that is not a cluster answers CLUSTER SLOTS with an error: the client takes it
+// as one master serving every slot (sharded pub/sub works there too).
+TEST(RedisClusterStandalone, ARedisThatIsNotAClusterServesEverySlot) {
+  redis_server server;
+  loop l;
+  cluster_client cc(l, server.url());
+  const auto names = channels(5);
+  cc.ssubscribe(names);
+  for (const auto& ch : names) {
+    auto [ec, r] = cc.run(ch, {"SPUBLISH", ch, "hi"});
+    ASSERT_FALSE(ec) << ch << " " << r.text();
+    EXPECT_EQ(r.integer, 1) << ch;
+  }
+  ASSERT_TRUE(cc.wait([&] { return cc.messages.size() == names.size(); }));
+  const auto map = cc.c->topology();
+  ASSERT_TRUE(map);
+  ASSERT_EQ(map->masters().size(), 1u);
+  EXPECT_EQ(map->masters()[0].port, server.port());
+  EXPECT_TRUE(map->covers_all_slots());
+  EXPECT_TRUE(cc.c->connected());
 }
 
 class RedisClusterFailover : public ::testing::Test {};

@@ -52,6 +52,104 @@ export async function startRedis(t) {
   return redis;
 }
 
+// Starts a Redis Cluster of `masters` masters with `replicas` replicas each on free
+// loopback ports (redis-server --cluster-enabled, redis-cli --cluster create), waits until
+// every node reports it formed, and stops it (by pid) after `t`. `cluster.url` is one
+// node's; `cluster.nodes[i].kill()` SIGKILLs node i.
+export async function startRedisCluster(t, { masters = 3, replicas = 0 } = {}) {
+  const dir = mkdtempSync(joinPath(tmpdir(), "sockio-redis-cluster-"));
+  const nodes = [];
+  t.after(async () => {
+    for (const n of nodes) await n.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < masters * (1 + replicas); ++i) {
+    const [port, bus] = [await freePort(), await freePort()];
+    const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+      "no", "--dir", dir, "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`,
+      "--cluster-node-timeout", "2000", "--cluster-port", String(bus)], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    const node = { port, url: `redis://127.0.0.1:${port}`, proc };
+    node.kill = async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        process.kill(proc.pid, "SIGKILL");
+        await exited;
+      }
+    };
+    nodes.push(node);
+    let out = "";
+    await withTimeout(new Promise((resolve, reject) => {
+      proc.stdout.on("data", (c) => {
+        out += c;
+        if (/Ready to accept connections/.test(out)) resolve();
+      });
+      exited.then(() => reject(new Error(`redis-server exited: ${out}`)));
+    }), 5000, "redis-server to start");
+  }
+  await new Promise((resolve, reject) => {
+    const create = spawn("redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      "--cluster-replicas", String(replicas), "--cluster-yes"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    create.stdout.on("data", (c) => { out += c; });
+    create.stderr.on("data", (c) => { out += c; });
+    create.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create: ${out}`))));
+  });
+  const cluster = { nodes, url: nodes[0].url };
+  // Formed when every node says so, knows every other node and, for a replica, has its
+  // master's data.
+  const deadline = Date.now() + 20000;
+  for (const n of nodes) {
+    const client = createClient({ url: n.url });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      for (;;) {
+        const info = await client.sendCommand(["CLUSTER", "INFO"]);
+        // A replica counts once its first sync is done: before, it could not take over.
+        const replication = await client.sendCommand(["INFO", "replication"]);
+        const synced = !/role:slave/.test(replication) || /master_link_status:up/.test(replication);
+        if (/cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${nodes.length}\\b`).test(info) &&
+          synced) break;
+        if (Date.now() > deadline) throw new Error(`the cluster did not form: ${info}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await client.disconnect();
+    }
+  }
+  // The subscribers of a sharded channel, summed over the live nodes (PUBSUB SHARDNUMSUB).
+  const clients = new Map();
+  t.after(async () => {
+    for (const c of clients.values()) await c.disconnect().catch(() => {});
+  });
+  cluster.shardNumSub = async (channel) => {
+    let total = 0;
+    for (const n of nodes.filter((x) => x.proc.exitCode === null && x.proc.signalCode === null)) {
+      if (!clients.has(n.port)) {
+        const client = createClient({ url: n.url });
+        client.on("error", () => {});
+        await client.connect();
+        clients.set(n.port, client);
+      }
+      const [, count] = await clients.get(n.port).sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
+      total += Number(count);
+    }
+    return total;
+  };
+  return cluster;
+}
+
+// Waits until `n` sharded subscribers listen on `channel` (every node ready).
+export async function waitForShardedNodes(cluster, n, channel = "socket.io#/#") {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const count = await cluster.shardNumSub(channel);
+    if (count === n) return;
+    if (Date.now() > deadline) throw new Error(`${count} nodes subscribed to ${channel}, not ${n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // A redis client for the test itself (PUBSUB, PUBLISH), closed after `t`.
 export async function redisClient(t, redis) {
   const client = createClient({ url: redis.url });
@@ -74,9 +172,11 @@ export async function waitForNodes(client, n, channel = "socket.io-request#/#") 
 }
 
 // A sockio cluster node (examples/cluster_node.cpp), stopped after `t`.
-export async function startCppNode(t, redis, name, { threads = 1, specific = false } = {}) {
+// sharded: {mode}, the sharded adapter in that subscription mode (redis a Redis Cluster).
+export async function startCppNode(t, redis, name, { threads = 1, specific = false, sharded = null } = {}) {
   const fixture = spawnFixture(CLUSTER_NODE, ["--port", "0", "--host", "127.0.0.1", "--threads", String(threads),
-    "--redis", redis.url, "--name", name, ...(specific ? ["--specific"] : [])]);
+    "--redis", redis.url, "--name", name, ...(specific ? ["--specific"] : []),
+    ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening();
   fixture.name = name;
@@ -84,9 +184,11 @@ export async function startCppNode(t, redis, name, { threads = 1, specific = fal
 }
 
 // A Node socket.io node with @socket.io/redis-adapter, stopped after `t`.
-export async function startNodeNode(t, redis, name, { specific = false } = {}) {
+// sharded: {mode, cluster}: the sharded adapter in that mode; cluster false: on one Redis.
+export async function startNodeNode(t, redis, name, { specific = false, sharded = null } = {}) {
   const fixture = spawnFixture(process.execPath, [NODE_NODE, "--port", "0", "--redis", redis.url, "--name", name,
-    ...(specific ? ["--specific"] : [])]);
+    ...(specific ? ["--specific"] : []), ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : []),
+    ...(sharded && sharded.cluster !== false ? ["--cluster"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening(10000);
   fixture.name = name;

@@ -3,10 +3,13 @@
 // examples/cluster_node.cpp.
 //
 //   node tests/interop/cluster_node.mjs --redis URL --name NAME [--specific] [--port N]
+//        [--adapter classic|sharded] [--mode static|dynamic|dynamic-private] [--cluster]
+//
+// --cluster: URL is a node of a Redis Cluster (createCluster); otherwise one Redis.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createClient, createCluster } from "redis";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -15,8 +18,9 @@ const arg = (name, fallback) => {
 const name = arg("--name", "node");
 const url = arg("--redis", "redis://127.0.0.1:6379");
 const port = Number(arg("--port", "0"));
+const kind = arg("--adapter", "classic");
 
-const pub = createClient({ url });
+const pub = process.argv.includes("--cluster") ? createCluster({ rootNodes: [{ url }] }) : createClient({ url });
 const sub = pub.duplicate();
 pub.on("error", (e) => console.error("redis pub:", e.message));
 sub.on("error", (e) => console.error("redis sub:", e.message));
@@ -24,10 +28,12 @@ await Promise.all([pub.connect(), sub.connect()]);
 
 const http = createServer();
 const io = new Server(http, { cors: { origin: "*" } });
-io.adapter(createAdapter(pub, sub, {
-  requestsTimeout: 2000,
-  publishOnSpecificResponseChannel: process.argv.includes("--specific"),
-}));
+io.adapter(kind === "sharded"
+  ? createShardedAdapter(pub, sub, { subscriptionMode: arg("--mode", "dynamic") })
+  : createAdapter(pub, sub, {
+    requestsTimeout: 2000,
+    publishOnSpecificResponseChannel: process.argv.includes("--specific"),
+  }));
 
 const received = [];
 io.on("ping", (...args) => {

@@ -57,6 +57,21 @@ TEST(CodecRandomId, IdsAreRandomAndRecognised) {
   EXPECT_FALSE(codec::is_random_id("abcdefghijklmnopqrs!"));  // 20 characters, one outside the alphabet
 }
 
+TEST(CodecRandomId, HexIdsAreNodesClusterAdapterIds) {
+  std::set<std::string> seen;
+  std::set<char> digits;
+  for (int i = 0; i < 100; ++i) {
+    const auto id = codec::random_hex(8);  // Node's randomBytes(8).toString("hex")
+    ASSERT_EQ(id.size(), 16u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    digits.insert(id.begin(), id.end());
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(digits.size(), 16u);                 // every digit appears in 1,600 of them
+  EXPECT_EQ(codec::random_hex(40).size(), 80u);  // more than one chunk of random bytes
+}
+
 TEST(CodecWsHandshake, AcceptKeyOfRfc6455) {
   // The example of RFC 6455 section 1.3.
   EXPECT_EQ(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");

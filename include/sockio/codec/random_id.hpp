@@ -18,6 +18,10 @@ inline constexpr std::size_t id_length = 20;
 /// `std::runtime_error` if the generator fails.
 std::string random_id(std::size_t length = id_length);
 
+/// `bytes` random bytes in lowercase hexadecimal (Node's `randomBytes(n).toString("hex")`:
+/// the node and request ids of socket.io's ClusterAdapter), from OpenSSL's CSPRNG.
+std::string random_hex(std::size_t bytes);
+
 /// True when `text` has the form of an id made by `random_id()`: `id_length` characters
 /// of `id_alphabet`. (The gateway refuses such room names: they are sockets' own rooms.)
 bool is_random_id(std::string_view text) noexcept;

@@ -20,7 +20,8 @@ namespace sockio::redis {
 /// How a cluster client finds the cluster and talks to its nodes.
 struct cluster_options {
   /// One or more nodes of the cluster, any role (`redis://host:port`, `rediss://…` with the
-  /// user and password every node accepts); the rest is discovered from them.
+  /// user and password every node accepts); the rest is discovered from them. A Redis
+  /// that is not a cluster is taken as one master serving every slot.
   std::vector<std::string> seeds{"redis://127.0.0.1:6379"};
   /// Every node's connections are made with these options; their URL takes the first
   /// seed's scheme, user and password and the node's host and port.

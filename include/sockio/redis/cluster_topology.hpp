@@ -42,6 +42,8 @@ class cluster_topology {
   /// on `seed_host`, the host that answered. nullopt when `r` is not such a reply.
   static std::optional<cluster_topology> from_cluster_slots(const reply& r, std::string_view seed_host);
 
+  /// A Redis that is not a cluster, as one master serving every slot.
+  static cluster_topology single_node(cluster_node node);
   /// The master serving `slot`; nullptr when no node does.
   const cluster_node* master_for(std::uint16_t slot) const noexcept;
   /// Every master, once each, in the order of their first slot.

@@ -27,12 +27,24 @@ struct adapter_options {
 
 /// What a node saw of the cluster; read from any thread.
 struct cluster_stats {
-  bool up = false;                     ///< both Redis connections are up
-  std::int64_t peers = 0;              ///< other nodes seen at the last count (PUBSUB NUMSUB - 1)
+  bool up = false;                     ///< every Redis connection the node needs is up
+  std::int64_t peers = 0;              ///< other nodes seen at the last count (PUBSUB (SHARD)NUMSUB - 1)
   std::uint64_t publishes = 0;         ///< messages published
   std::uint64_t received = 0;          ///< messages received from other nodes (and emitters)
   std::uint64_t request_timeouts = 0;  ///< cluster requests that ended without every answer
   std::uint64_t dropped = 0;           ///< messages from Redis that did not decode, and publishes Redis refused
+};
+
+/// A node of a socket.io cluster on Redis, whatever the protocol (classic: `node`,
+/// sharded: `sharded_node`): what a server needs of it, and what it reports.
+class adapter_node {
+ public:
+  virtual ~adapter_node() = default;
+  /// For `sio::server_options::adapter`: one adapter per namespace, all on this node.
+  virtual sio::adapter_factory adapter_factory() = 0;
+  /// The node id on the wire.
+  virtual const std::string& uid() const noexcept = 0;
+  virtual cluster_stats stats() const = 0;
 };
 
 namespace detail {
@@ -56,20 +68,19 @@ struct node_state;
 /// acks, all_rooms and server_count reach the whole cluster. While Redis is unreachable
 /// the node keeps serving its own clients; cluster requests fail with their timeout
 /// error at once.
-class node {
+class node final : public adapter_node {
  public:
   /// Throws `std::invalid_argument` for a bad Redis URL.
   explicit node(adapter_options options);
   /// Stops the connections and the thread. Destroy the server (its namespaces) first.
-  ~node();
+  ~node() override;
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  /// For `sio::server_options::adapter`: one adapter per namespace, all on this node.
-  sio::adapter_factory adapter_factory();
+  sio::adapter_factory adapter_factory() override;
   /// The node id on the wire (6 characters, as Node's uid2(6)).
-  const std::string& uid() const noexcept;
-  cluster_stats stats() const;
+  const std::string& uid() const noexcept override;
+  cluster_stats stats() const override;
 
  private:
   std::shared_ptr<detail::node_state> state_;

@@ -144,7 +144,7 @@ void classic_adapter::broadcast_with_ack(sio::packet p, const sio::broadcast_opt
       t->reported = true;
       collector->expect(t->clients);
     };
-    pending_request r{request_type::broadcast, 0, 0, {}, {}, {}, this};
+    pending_request r{0, 0, {}, {}, {}, this};
     r.on_response = [collector, t, report](const json& response) {
       const auto type = response.find("type");
       if (type == response.end() || !type->is_number_integer()) return;
@@ -183,7 +183,7 @@ void classic_adapter::ask_cluster(request_type type, std::chrono::milliseconds t
     if (ec) return on_done(ec);
     if (nodes <= 1) return on_done({});
     const auto id = node_->new_request_id();
-    pending_request r{type, nodes - 1, 0, std::move(on_response), std::move(on_done), {}, this};
+    pending_request r{nodes - 1, 0, std::move(on_response), std::move(on_done), {}, this};
     node_->begin_request(id, std::move(r), timeout);
     node_->publish(channels_.request, make(id));
   });

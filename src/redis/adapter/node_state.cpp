@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
-#include <future>
-
 #include "classic_adapter.hpp"
 #include "sockio/codec/random_id.hpp"
 
@@ -22,9 +19,8 @@ connection_options named(connection_options o, const char* role) {
 }  // namespace
 
 node_state::node_state(adapter_options o)
-    : options(std::move(o)),
-      uid(codec::random_id(6)),
-      work(io.get_executor()),
+    : node_core(codec::random_id(6)),
+      options(std::move(o)),
       pub(io.get_executor(), named(options.connection, "pub")),
       sub(io.get_executor(), named(options.connection, "sub")) {}
 
@@ -33,47 +29,18 @@ node_state::~node_state() {
 }
 
 void node_state::start() {
-  std::call_once(started_, [this] {
+  node_core::start([this] {
     sub.on_message([this](const pubsub_message& m) { on_message(m); });
     pub.start();
     sub.start();
-    thread = std::thread([this] { io.run(); });
   });
 }
 
 void node_state::shutdown() {
-  if (!thread.joinable()) return;
-  run_and_wait([this] {
+  node_core::shutdown([this] {
     pub.stop();
     sub.stop();
-    for (auto& [id, r] : requests) {
-      if (r.timer) r.timer->cancel();
-    }
-    requests.clear();
   });
-  work.reset();
-  io.stop();
-  // The last owner may let go on the node's own thread (a handler's capture): it cannot
-  // join itself, and its loop ends with this handler.
-  if (thread.get_id() == std::this_thread::get_id()) {
-    thread.detach();
-  } else {
-    thread.join();
-  }
-}
-
-void node_state::post(std::function<void()> fn) {
-  asio::post(io, std::move(fn));
-}
-
-void node_state::run_and_wait(const std::function<void()>& fn) {
-  if (!thread.joinable() || thread.get_id() == std::this_thread::get_id()) return fn();
-  std::promise<void> done;
-  asio::post(io, [&] {
-    fn();
-    done.set_value();
-  });
-  done.get_future().wait();
 }
 
 void node_state::publish(std::string channel, std::string payload) {
@@ -154,56 +121,11 @@ void node_state::on_response(std::string_view payload) {
   if (!j || !j->is_object()) return drop("response", j ? "not an object" : error);
   const auto id = j->find("requestId");
   if (id == j->end() || !id->is_string()) return drop("response", "no requestId");
-  const auto it = requests.find(id->get<std::string>());
-  if (it == requests.end()) return;  // another node's request, or one that ended
-  ++received;
-  auto& r = it->second;
-  if (r.on_response) r.on_response(*j);
-  if (r.expected != 0 && ++r.received >= r.expected) finish(it->first, {});
+  answer(id->get<std::string>(), *j);
 }
 
 std::string node_state::new_request_id() const {
   return codec::random_id(6);
-}
-
-void node_state::begin_request(const std::string& id, pending_request r, std::chrono::milliseconds timeout) {
-  r.timer = std::make_unique<asio::steady_timer>(io, timeout);
-  r.timer->async_wait([this, id](boost::system::error_code ec) {
-    if (ec) return;
-    const auto it = requests.find(id);
-    if (it == requests.end()) return;
-    if (it->second.expected != 0) ++request_timeouts;
-    finish(id, make_error_code(std::errc::timed_out));
-  });
-  requests[id] = std::move(r);
-}
-
-void node_state::finish(const std::string& id, std::error_code ec) {
-  const auto it = requests.find(id);
-  if (it == requests.end()) return;
-  auto r = std::move(it->second);
-  requests.erase(it);
-  if (r.timer) r.timer->cancel();
-  if (r.on_done) r.on_done(ec);
-}
-
-void node_state::forget_requests(const void* owner) {
-  std::erase_if(requests, [owner](auto& item) {
-    if (item.second.owner != owner) return false;
-    if (item.second.timer) item.second.timer->cancel();
-    return true;
-  });
-}
-
-void node_state::drop(std::string_view channel, std::string_view reason) {
-  ++dropped;
-  ++drops_since_log_;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_drop_log_ < std::chrono::seconds(1)) return;
-  spdlog::warn("redis adapter: dropped a message on {}: {} ({} dropped since the last such line)", channel, reason,
-               drops_since_log_);
-  last_drop_log_ = now;
-  drops_since_log_ = 0;
 }
 
 }  // namespace sockio::redis::detail
