@@ -87,13 +87,22 @@ std::vector<key_def> keys_of(config& c) {
        int_target{&c.limits_max_rooms_per_socket, 1, 1'000'000}},
       {"limits", "http_timeout_ms", "time to send an HTTP request's header and body",
        int_target{&c.limits_http_timeout_ms, 1, max_ms}},
-      {"cluster", "adapter", "none (one node) or redis (@socket.io/redis-adapter's protocol)", &c.cluster_adapter},
-      {"cluster", "redis_url", "redis://[user:password@]host[:port][/db], rediss://… or unix:///path",
+      {"cluster", "adapter",
+       "none (one node), redis (@socket.io/redis-adapter's classic protocol) or redis-sharded (its sharded "
+       "adapter: Redis 7 sharded pub/sub, on a Redis Cluster or one Redis)",
+       &c.cluster_adapter},
+      {"cluster", "redis_url",
+       "redis://[user:password@]host[:port][/db], rediss://… or unix:///path; redis-sharded: any node of the "
+       "Redis Cluster, or several separated by commas",
        &c.cluster_redis_url},
       {"cluster", "redis_ca_file", "PEM CA file for rediss://; empty: the system's", &c.cluster_redis_ca_file},
       {"cluster", "key_prefix", "prefix of the Redis channels (the adapters' key option)", &c.cluster_key_prefix},
       {"cluster", "requests_timeout_ms", "how long cluster requests wait for the other nodes",
        int_target{&c.cluster_requests_timeout_ms, 1, max_ms}},
+      {"cluster", "subscription_mode",
+       "redis-sharded: static (a namespace's channels only), dynamic (also one per public room) or "
+       "dynamic-private (one per room); the same on every node",
+       &c.cluster_subscription_mode},
       {"metrics", "enabled", "serve Prometheus metrics", &c.metrics_enabled},
       {"metrics", "path", "metrics path", &c.metrics_path},
       {"api", "key", "bearer key of the HTTP API under /api/; empty: API off", &c.api_key},
@@ -231,19 +240,31 @@ std::string validate(const config& c) {
   if (!c.client_bundle.empty() && !readable_file(c.client_bundle)) {
     return at("server.client_bundle") + "no such file: " + c.client_bundle;
   }
-  if (c.cluster_adapter != "none" && c.cluster_adapter != "redis") {
-    return at("cluster.adapter") + "must be none or redis";
+  if (c.cluster_adapter != "none" && c.cluster_adapter != "redis" && c.cluster_adapter != "redis-sharded") {
+    return at("cluster.adapter") + "must be none, redis or redis-sharded";
   }
-  if (c.cluster_adapter == "redis") {
-    try {
-      redis::parse_url(c.cluster_redis_url);
-    } catch (const std::invalid_argument& e) {
-      return at("cluster.redis_url") + e.what();
+  if (c.cluster_adapter != "none") {
+    const auto urls = c.cluster_adapter == "redis-sharded" ? cluster_seeds(c.cluster_redis_url)
+                                                           : std::vector<std::string>{c.cluster_redis_url};
+    if (urls.empty()) return at("cluster.redis_url") + "no URL";
+    for (const auto& u : urls) {
+      try {
+        const auto parsed = redis::parse_url(u);
+        if (c.cluster_adapter == "redis-sharded" && parsed.kind == redis::url::scheme::unix_socket) {
+          return at("cluster.redis_url") + "a Redis Cluster node is redis:// or rediss://: " + u;
+        }
+      } catch (const std::invalid_argument& e) {
+        return at("cluster.redis_url") + e.what();
+      }
     }
     if (!c.cluster_redis_ca_file.empty() && !readable_file(c.cluster_redis_ca_file)) {
       return at("cluster.redis_ca_file") + "no such file: " + c.cluster_redis_ca_file;
     }
     if (c.cluster_key_prefix.empty()) return at("cluster.key_prefix") + "must not be empty";
+    if (c.cluster_subscription_mode != "static" && c.cluster_subscription_mode != "dynamic" &&
+        c.cluster_subscription_mode != "dynamic-private") {
+      return at("cluster.subscription_mode") + "must be static, dynamic or dynamic-private";
+    }
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return at(c.tls_cert.empty() ? "tls.key" : "tls.cert") + "tls.cert and tls.key must be set together";
@@ -281,6 +302,20 @@ std::string validate(const config& c) {
 }
 
 }  // namespace
+
+std::vector<std::string> cluster_seeds(const std::string& urls) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= urls.size()) {
+    const auto comma = std::min(urls.find(',', start), urls.size());
+    auto item = urls.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
 
 std::string file_contents(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -60,10 +60,11 @@ struct config {
   std::int64_t limits_http_timeout_ms = 10000;
 
   // [cluster]
-  std::string cluster_adapter = "none";  ///< none (one node, in memory) or redis
+  std::string cluster_adapter = "none";  ///< none (one node, in memory), redis or redis-sharded
   std::string cluster_redis_url = "redis://127.0.0.1:6379";
   std::string cluster_redis_ca_file;  ///< rediss://: CA file; empty: the system's
   std::string cluster_key_prefix = "socket.io";
+  std::string cluster_subscription_mode = "dynamic";  ///< redis-sharded: static, dynamic or dynamic-private
   std::int64_t cluster_requests_timeout_ms = 5000;
 
   // [metrics]
@@ -85,6 +86,10 @@ struct config {
 
 /// The whole content of the file at `path` ("" if it cannot be read).
 std::string file_contents(const std::string& path);
+
+/// The seed URLs of `cluster.redis_url` for redis-sharded: separated by commas, spaces
+/// around them ignored.
+std::vector<std::string> cluster_seeds(const std::string& urls);
 
 /// What `load_config` decided.
 struct load_result {

@@ -94,9 +94,25 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
     cluster.key = config_.cluster_key_prefix;
     cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
     cluster_ = std::make_unique<redis::node>(std::move(cluster));
+  } else if (config_.cluster_adapter == "redis-sharded") {
+    using redis::cluster_wire::subscription_mode;
+    redis::sharded_adapter_options cluster;
+    cluster.cluster.seeds = cluster_seeds(config_.cluster_redis_url);
+    cluster.cluster.connection.tls_ca_file = config_.cluster_redis_ca_file;
+    cluster.channel_prefix = config_.cluster_key_prefix;
+    cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
+    const auto& mode = config_.cluster_subscription_mode;
+    cluster.subscription_mode = mode == "static"            ? subscription_mode::static_
+                                : mode == "dynamic-private" ? subscription_mode::dynamic_private
+                                                            : subscription_mode::dynamic;
+    cluster_ = std::make_unique<redis::sharded_node>(std::move(cluster));
+  }
+  if (cluster_) {
     options.adapter = cluster_->adapter_factory();
-    spdlog::info("cluster: Redis adapter on {} (key prefix {}, node {})", config_.cluster_redis_url,
-                 config_.cluster_key_prefix, cluster_->uid());
+    spdlog::info("cluster: {} adapter on {} (key prefix {}{}, node {})", config_.cluster_adapter,
+                 config_.cluster_redis_url, config_.cluster_key_prefix,
+                 config_.cluster_adapter == "redis-sharded" ? ", " + config_.cluster_subscription_mode + " mode" : "",
+                 cluster_->uid());
   }
   server_ = std::make_unique<sio::server>(std::move(options));
 

@@ -13,6 +13,7 @@
 #include "config.hpp"
 #include "metrics.hpp"
 #include "sockio/redis/redis_adapter.hpp"
+#include "sockio/redis/sharded_adapter.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sockio::gateway {
@@ -83,8 +84,8 @@ class gateway {
   std::map<std::pair<std::string, std::string>, std::int64_t> room_sizes_;  // (namespace, room)
   std::map<std::string, sio::namespace_*, std::less<>> namespaces_;         // seen so far
 
-  std::unique_ptr<redis::node> cluster_;  // with --cluster-adapter redis; outlives the server
-  std::unique_ptr<sio::server> server_;   // last: its handlers use the members above
+  std::unique_ptr<redis::adapter_node> cluster_;  // with --cluster-adapter redis*; outlives the server
+  std::unique_ptr<sio::server> server_;           // last: its handlers use the members above
 };
 
 /// A member of a room as presence reports it: `{sid, user, name}`.

@@ -286,9 +286,9 @@ std::string gateway::render_metrics() {
   metrics_.broadcast_recipients.render(out, "sockio_broadcast_recipients");
   if (cluster_) {
     const auto c = cluster_->stats();
-    family("sockio_cluster_up", "gauge", "1 while both Redis connections of the cluster adapter are up.");
+    family("sockio_cluster_up", "gauge", "1 while every Redis connection of the cluster adapter is up.");
     line("sockio_cluster_up " + std::string(c.up ? "1" : "0"));
-    family("sockio_cluster_peers", "gauge", "Other nodes seen at the last count (PUBSUB NUMSUB).");
+    family("sockio_cluster_peers", "gauge", "Other nodes seen at the last count (PUBSUB NUMSUB or SHARDNUMSUB).");
     line("sockio_cluster_peers " + std::to_string(c.peers));
     family("sockio_cluster_publishes_total", "counter", "Messages published to Redis.");
     line("sockio_cluster_publishes_total " + std::to_string(c.publishes));
@@ -306,7 +306,7 @@ std::string gateway::render_metrics() {
 json gateway::cluster_health() const {
   if (!cluster_) return json{{"adapter", "none"}};
   const auto c = cluster_->stats();
-  return json{{"adapter", "redis"},
+  return json{{"adapter", config_.cluster_adapter},
               {"node", cluster_->uid()},
               {"up", c.up},
               {"peers", c.peers},

@@ -122,8 +122,8 @@ export async function startRedisCluster(t, { masters = 3, replicas = 0 } = {}) {
   t.after(async () => {
     for (const c of clients.values()) await c.disconnect().catch(() => {});
   });
-  cluster.shardNumSub = async (channel) => {
-    let total = 0;
+  const live = async () => {
+    const out = [];
     for (const n of nodes.filter((x) => x.proc.exitCode === null && x.proc.signalCode === null)) {
       if (!clients.has(n.port)) {
         const client = createClient({ url: n.url });
@@ -131,10 +131,28 @@ export async function startRedisCluster(t, { masters = 3, replicas = 0 } = {}) {
         await client.connect();
         clients.set(n.port, client);
       }
-      const [, count] = await clients.get(n.port).sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
+      out.push(clients.get(n.port));
+    }
+    return out;
+  };
+  cluster.shardNumSub = async (channel) => {
+    let total = 0;
+    for (const client of await live()) {
+      const [, count] = await client.sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
       total += Number(count);
     }
     return total;
+  };
+  // SPUBLISH on the master that owns the channel's slot (the others answer MOVED).
+  cluster.sPublish = async (channel, message) => {
+    for (const client of await live()) {
+      try {
+        return await client.sendCommand(["SPUBLISH", channel, message]);
+      } catch (e) {
+        if (!/^MOVED /.test(e.message)) throw e;
+      }
+    }
+    throw new Error(`no node took SPUBLISH ${channel}`);
   };
   return cluster;
 }
