@@ -3,8 +3,9 @@
 // control events).
 //
 //   cluster_node --redis URL --name NAME [--specific] [--port N] [--host ADDR] [--threads N]
-//                [--adapter classic|sharded] [--mode static|dynamic|dynamic-private]
-//   (--specific: publish_on_specific_response_channel; --adapter sharded: the sharded
+//                [--adapter classic|sharded] [--mode static|dynamic|dynamic-private] [--redis-cluster]
+//   (--specific: publish_on_specific_response_channel; --redis-cluster: the classic adapter
+//   with URL a node of a Redis Cluster; --adapter sharded: the sharded
 //   adapter, URL a node of a Redis Cluster or a Redis >= 7; --mode: its subscription mode)
 //
 // - on connection: socket.data = {node: NAME, user: auth.user}
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   using namespace std::chrono_literals;
   std::string redis_url = "redis://127.0.0.1:6379";
   bool specific = false;
+  bool redis_cluster = false;
   std::string adapter = "classic";
   std::string mode = "dynamic";
   node_app app;
@@ -180,6 +182,8 @@ int main(int argc, char** argv) {
       redis_url = argv[++i];
     } else if (arg == "--specific") {
       specific = true;
+    } else if (arg == "--redis-cluster") {
+      redis_cluster = true;
     } else if (arg == "--adapter" && i + 1 < argc) {
       adapter = argv[++i];
     } else if (arg == "--mode" && i + 1 < argc) {
@@ -214,6 +218,7 @@ int main(int argc, char** argv) {
     o.connection.url = redis_url;
     o.requests_timeout = 2000ms;
     o.publish_on_specific_response_channel = specific;
+    o.redis_cluster = redis_cluster;
     classic = std::make_unique<sockio::redis::node>(o);
     factory = classic->adapter_factory();
   }

@@ -96,6 +96,9 @@ std::vector<key_def> keys_of(config& c) {
        "Redis Cluster, or several separated by commas",
        &c.cluster_redis_url},
       {"cluster", "redis_ca_file", "PEM CA file for rediss://; empty: the system's", &c.cluster_redis_ca_file},
+      {"cluster", "redis_cluster",
+       "redis: redis_url is a node of a Redis Cluster (the nodes are counted on every master)",
+       &c.cluster_redis_cluster},
       {"cluster", "key_prefix", "prefix of the Redis channels (the adapters' key option)", &c.cluster_key_prefix},
       {"cluster", "requests_timeout_ms", "how long cluster requests wait for the other nodes",
        int_target{&c.cluster_requests_timeout_ms, 1, max_ms}},
@@ -250,7 +253,8 @@ std::string validate(const config& c) {
     for (const auto& u : urls) {
       try {
         const auto parsed = redis::parse_url(u);
-        if (c.cluster_adapter == "redis-sharded" && parsed.kind == redis::url::scheme::unix_socket) {
+        if ((c.cluster_adapter == "redis-sharded" || c.cluster_redis_cluster) &&
+            parsed.kind == redis::url::scheme::unix_socket) {
           return at("cluster.redis_url") + "a Redis Cluster node is redis:// or rediss://: " + u;
         }
       } catch (const std::invalid_argument& e) {

@@ -63,6 +63,7 @@ struct config {
   std::string cluster_adapter = "none";  ///< none (one node, in memory), redis or redis-sharded
   std::string cluster_redis_url = "redis://127.0.0.1:6379";
   std::string cluster_redis_ca_file;  ///< rediss://: CA file; empty: the system's
+  bool cluster_redis_cluster = false;  ///< redis: redis_url is a node of a Redis Cluster
   std::string cluster_key_prefix = "socket.io";
   std::string cluster_subscription_mode = "dynamic";  ///< redis-sharded: static, dynamic or dynamic-private
   std::int64_t cluster_requests_timeout_ms = 5000;

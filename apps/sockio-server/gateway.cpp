@@ -93,6 +93,7 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
     cluster.connection.tls_ca_file = config_.cluster_redis_ca_file;
     cluster.key = config_.cluster_key_prefix;
     cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
+    cluster.redis_cluster = config_.cluster_redis_cluster;
     cluster_ = std::make_unique<redis::node>(std::move(cluster));
   } else if (config_.cluster_adapter == "redis-sharded") {
     using redis::cluster_wire::subscription_mode;

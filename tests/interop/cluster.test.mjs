@@ -8,7 +8,8 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { after, before, describe, test } from "node:test";
 import { fixturePathFromEnv } from "./helpers.mjs";
 import {
-  collect, connect, join, op, redisClient, startCppNode, startNodeNode, startRedis, until, waitForNodes,
+  collect, connect, join, op, redisClient, startCppNode, startNodeNode, startRedis, startRedisCluster, until,
+  waitForNodes,
 } from "./cluster_helpers.mjs";
 import { operationTests, untilCount, untilTrue } from "./cluster_suite.mjs";
 
@@ -108,6 +109,36 @@ describe("mixed cluster: Node + sockio on one Redis", () => {
     });
   }
 
+});
+
+// The classic protocol on a Redis Cluster of three masters: each node connects to another
+// cluster node (the cluster forwards PUBLISH to every node); the nodes are counted with
+// PUBSUB NUMSUB on every master, summed (Node: a createCluster client).
+describe("mixed cluster: the classic adapter on a Redis Cluster", () => {
+  const ctx = {};
+  before(async () => {
+    const scope = { after: (fn) => ctx.cleanups.push(fn) };
+    ctx.cleanups = [];
+    const cluster = await startRedisCluster(scope, { masters: 3 });
+    const [n0, n1, n2] = cluster.nodes;
+    [ctx.js, ctx.cpp, ctx.cpp2] = await Promise.all([
+      startNodeNode(scope, n0, "js", { onCluster: true }),
+      startCppNode(scope, n1, "cpp", { onCluster: true }),
+      startCppNode(scope, n2, "cpp2", { threads: 2, onCluster: true }),
+    ]);
+    const controls = await Promise.all(cluster.nodes.map((n) => redisClient(scope, n)));
+    const counts = async () => (await Promise.all(controls.map(async (c) =>
+      (await c.pubSubNumSub("socket.io-request#/#"))["socket.io-request#/#"]))).reduce((x, y) => x + y, 0);
+    await untilTrue(async () => (await counts()) === 3, "three nodes subscribed over the masters", 10000);
+  });
+  after(async () => {
+    for (const fn of ctx.cleanups.reverse()) await fn();
+  });
+
+  // node-redis' cluster client sends each PUBLISH (a command without a key) to a random
+  // node, so the Node node's messages keep no order between them; sockio's go through one
+  // connection.
+  operationTests(ctx, { protocol: "classic", ordered: (from) => from !== "js" });
 });
 
 describe("publishOnSpecificResponseChannel: answers on the requester's own channel", () => {

@@ -13,20 +13,25 @@ import {
 
 const KEY = "cluster-test-key";
 
-// Two gateways (and a Node node) on one Redis (classic adapter) or on a Redis Cluster of
-// three masters (sharded adapter, dynamic mode). `settle(room, n)` waits until n nodes
+// Two gateways (and a Node node) on one Redis (classic adapter), on a Redis Cluster of
+// three masters with the classic adapter (onCluster: each node on another cluster node),
+// or with the sharded adapter (dynamic mode). `settle(room, n)` waits until n nodes
 // listen to the room: with the sharded adapter a node subscribes to a room's channel
 // after its first local member joined.
-async function cluster(t, { withNode = false, adapter = "redis" } = {}) {
+async function cluster(t, { withNode = false, adapter = "redis", onCluster = false } = {}) {
   const sharded = adapter === "redis-sharded";
-  const redis = sharded ? await startRedisCluster(t, { masters: 3 }) : await startRedis(t);
-  const control = sharded ? null : await redisClient(t, redis);
-  const flags = ["--cluster-adapter", adapter, "--cluster-redis-url", redis.url, "--api-key", KEY,
-    "--cluster-requests-timeout-ms", "1000"];
-  const [a, b] = await Promise.all([startGateway(t, flags), startGateway(t, [...flags, "--threads", "2"])]);
-  const js = withNode ? await startNodeNode(t, redis, "js", { sharded: sharded ? { mode: "dynamic" } : null }) : null;
+  const redis = sharded || onCluster ? await startRedisCluster(t, { masters: 3 }) : await startRedis(t);
+  const control = sharded || onCluster ? null : await redisClient(t, redis);
+  const at = (i) => (onCluster ? redis.nodes[i] : redis);
+  const flags = (i) => ["--cluster-adapter", adapter, "--cluster-redis-url", at(i).url, "--api-key", KEY,
+    "--cluster-requests-timeout-ms", "1000", ...(onCluster ? ["--cluster-redis-cluster", "true"] : [])];
+  const [a, b] = await Promise.all([startGateway(t, flags(0)), startGateway(t, [...flags(1), "--threads", "2"])]);
+  const js = withNode
+    ? await startNodeNode(t, at(2), "js", { sharded: sharded ? { mode: "dynamic" } : null, onCluster })
+    : null;
   const nodes = withNode ? 3 : 2;
   if (sharded) await waitForShardedNodes(redis, nodes);
+  else if (onCluster) await waitForNodesOnCluster(t, redis, nodes);
   else await waitForNodes(control, nodes);
   const settle = async (room, n) => {
     if (sharded) await waitForShardedNodes(redis, n, `socket.io#/#${room}#`);
@@ -42,9 +47,27 @@ const api = (g, path, body) => boundedFetch(`${url(g)}${path}`, {
 });
 const health = async (g) => (await boundedFetch(`${url(g)}/healthz`)).json();
 
-for (const adapter of ["redis", "redis-sharded"]) {
-  test(`${adapter}: the HTTP API works across the cluster: emit, rooms, disconnect (a Node node included)`, async (t) => {
-    const { a, b, js, settle } = await cluster(t, { withNode: true, adapter });
+// The classic adapter's subscribers, summed over the masters of a Redis Cluster.
+async function waitForNodesOnCluster(t, redis, n) {
+  const controls = await Promise.all(redis.nodes.map((node) => redisClient(t, node)));
+  const channel = "socket.io-request#/#";
+  const count = async () => (await Promise.all(controls.map(async (c) => (await c.pubSubNumSub(channel))[channel])))
+    .reduce((x, y) => x + y, 0);
+  const deadline = Date.now() + 10000;
+  while ((await count()) !== n) {
+    if (Date.now() > deadline) throw new Error(`${await count()} nodes subscribed over the masters, not ${n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const [variant, config] of [
+  ["redis", { adapter: "redis" }],
+  ["redis on a Redis Cluster", { adapter: "redis", onCluster: true }],
+  ["redis-sharded", { adapter: "redis-sharded" }],
+]) {
+  test(`${variant}: the HTTP API works across the cluster: emit, rooms, disconnect (a Node node included)`, async (t) => {
+    const { a, b, js, settle } = await cluster(t, { withNode: true, ...config });
+    assert.equal((await health(a)).cluster.adapter, config.adapter);
     const onA = await connectedClient(t, url(a), { auth: {} });
     const onB = await connectedClient(t, url(b), { auth: {} });
     const onJs = await connect(t, js);
@@ -71,8 +94,8 @@ for (const adapter of ["redis", "redis-sharded"]) {
     assert.equal(await gone, "io server disconnect");
   });
 
-  test(`${adapter}: presence spans nodes: join and leave announcements, the member list of every node`, async (t) => {
-    const { a, b, settle } = await cluster(t, { adapter });
+  test(`${variant}: presence spans nodes: join and leave announcements, the member list of every node`, async (t) => {
+    const { a, b, settle } = await cluster(t, config);
     const alice = await connectedClient(t, url(a), { auth: {} });
     const bob = await connectedClient(t, url(b), { auth: {} });
     assert.equal((await emitAck(alice.socket, "join", "team")).ok, true);
@@ -274,4 +297,7 @@ test("a bad cluster configuration stops start-up with the key at fault", async (
   r = await runGateway(t, ["--cluster-adapter", "redis-sharded", "--cluster-redis-url", "redis://127.0.0.1:7000,redis://h:0x"]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /cluster\.redis_url: invalid Redis URL "redis:\/\/h:0x"/);
+  r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-redis-cluster", "true", "--cluster-redis-url", "unix:///tmp/r.sock"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cluster\.redis_url: a Redis Cluster node is redis:\/\/ or rediss:\/\/: unix:\/\/\/tmp\/r\.sock/);
 });

@@ -23,6 +23,10 @@ struct adapter_options {
   /// Answer requests on the requester's own channel (`<key>-response#<nsp>#<uid>#`)
   /// instead of the shared one.
   bool publish_on_specific_response_channel = false;
+  /// `connection.url` is a node of a Redis Cluster: PUBLISH and SUBSCRIBE go to that node
+  /// (the cluster forwards every message to every node), and the nodes are counted with
+  /// PUBSUB NUMSUB on every master, summed, as Node's adapter does with a cluster client.
+  bool redis_cluster = false;
 };
 
 /// What a node saw of the cluster; read from any thread.

@@ -100,6 +100,20 @@ void node_core::forget_requests(const void* owner) {
   });
 }
 
+void node_core::counted(std::error_code ec, const std::vector<reply>& replies,
+                        const std::function<void(std::error_code, std::size_t)>& done) {
+  if (ec) return done(ec, 0);
+  std::int64_t n = 0;
+  for (const auto& r : replies) {
+    if (!r.is_array() || r.elements.size() != 2 || r.elements[1].type != reply::kind::integer) {
+      return done(make_error_code(errc::protocol_error), 0);
+    }
+    n += std::max<std::int64_t>(r.elements[1].integer, 0);
+  }
+  peers = std::max<std::int64_t>(n - 1, 0);
+  done({}, static_cast<std::size_t>(n));
+}
+
 void node_core::drop(std::string_view channel, std::string_view reason) {
   ++dropped;
   ++drops_since_log_;

@@ -14,7 +14,10 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
+#include "sockio/redis/error.hpp"
+#include "sockio/redis/reply.hpp"
 #include "sockio/redis/wire.hpp"
 
 namespace sockio::redis::detail {
@@ -57,6 +60,11 @@ struct node_core {
   void forget_requests(const void* owner);
   /// The answers request `id` has had, and the number it waits for.
   std::pair<std::size_t, std::size_t> progress(const std::string& id) const;
+
+  /// Ends a count of the nodes: `replies` are `[channel, count]` answers of PUBSUB NUMSUB
+  /// or SHARDNUMSUB, one per master asked; their sum goes to `done` and sets `peers`.
+  void counted(std::error_code ec, const std::vector<reply>& replies,
+               const std::function<void(std::error_code, std::size_t)>& done);
 
   /// A message that did not decode: counted, logged at most once a second.
   void drop(std::string_view channel, std::string_view reason);

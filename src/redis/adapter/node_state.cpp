@@ -22,7 +22,13 @@ node_state::node_state(adapter_options o)
     : node_core(codec::random_id(6)),
       options(std::move(o)),
       pub(io.get_executor(), named(options.connection, "pub")),
-      sub(io.get_executor(), named(options.connection, "sub")) {}
+      sub(io.get_executor(), named(options.connection, "sub")) {
+  if (options.redis_cluster) {
+    masters = std::make_unique<cluster>(
+        io.get_executor(),
+        cluster_options{.seeds = {options.connection.url}, .connection = named(options.connection, "count")});
+  }
+}
 
 node_state::~node_state() {
   shutdown();
@@ -33,6 +39,7 @@ void node_state::start() {
     sub.on_message([this](const pubsub_message& m) { on_message(m); });
     pub.start();
     sub.start();
+    if (masters) masters->start();
   });
 }
 
@@ -40,6 +47,7 @@ void node_state::shutdown() {
   node_core::shutdown([this] {
     pub.stop();
     sub.stop();
+    if (masters) masters->stop();
   });
 }
 
@@ -51,16 +59,14 @@ void node_state::publish(std::string channel, std::string payload) {
 }
 
 void node_state::count_nodes(const std::string& channel, std::function<void(std::error_code, std::size_t)> done) {
-  pub.command({"PUBSUB", "NUMSUB", channel}, [this, done = std::move(done)](std::error_code ec, reply r) {
-    if (ec) return done(ec, 0);
-    // [channel, count]
-    if (!r.is_array() || r.elements.size() != 2 || r.elements[1].type != reply::kind::integer) {
-      return done(make_error_code(errc::protocol_error), 0);
-    }
-    const auto n = std::max<std::int64_t>(r.elements[1].integer, 0);
-    peers = std::max<std::int64_t>(n - 1, 0);
-    done({}, static_cast<std::size_t>(n));
-  });
+  // On a Redis Cluster each master knows only the subscribers connected to it.
+  if (masters) {
+    return masters->command_masters(
+        {"PUBSUB", "NUMSUB", channel},
+        [this, done = std::move(done)](std::error_code ec, std::vector<reply> replies) { counted(ec, replies, done); });
+  }
+  pub.command({"PUBSUB", "NUMSUB", channel},
+              [this, done = std::move(done)](std::error_code ec, reply r) { counted(ec, {std::move(r)}, done); });
 }
 
 void node_state::add(classic_adapter& a) {
@@ -151,7 +157,7 @@ const std::string& node::uid() const noexcept {
 
 cluster_stats node::stats() const {
   cluster_stats s;
-  s.up = state_->pub.connected() && state_->sub.connected();
+  s.up = state_->pub.connected() && state_->sub.connected() && (!state_->masters || state_->masters->connected());
   s.peers = state_->peers.load();
   s.publishes = state_->publishes.load();
   s.received = state_->received.load();

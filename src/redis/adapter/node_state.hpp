@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "node_core.hpp"
+#include "sockio/redis/cluster.hpp"
 #include "sockio/redis/redis_adapter.hpp"
 #include "sockio/redis/wire.hpp"
 
@@ -39,6 +40,7 @@ struct node_state : node_core {
   adapter_options options;
   connection pub;
   connection sub;
+  std::unique_ptr<cluster> masters;  // with redis_cluster: counts the nodes on every master
 
  private:
   void on_message(const pubsub_message& m);

@@ -44,20 +44,9 @@ void sharded_state::publish(std::string channel, std::string payload) {
 }
 
 void sharded_state::count_nodes(const std::string& channel, std::function<void(std::error_code, std::size_t)> done) {
-  redis.command_masters({"PUBSUB", "SHARDNUMSUB", channel},
-                        [this, done = std::move(done)](std::error_code ec, std::vector<reply> replies) {
-                          if (ec) return done(ec, 0);
-                          std::int64_t n = 0;
-                          for (const auto& r : replies) {
-                            // [channel, count] from each master
-                            if (!r.is_array() || r.elements.size() != 2 || r.elements[1].type != reply::kind::integer) {
-                              return done(make_error_code(errc::protocol_error), 0);
-                            }
-                            n += std::max<std::int64_t>(r.elements[1].integer, 0);
-                          }
-                          peers = std::max<std::int64_t>(n - 1, 0);
-                          done({}, static_cast<std::size_t>(n));
-                        });
+  redis.command_masters(
+      {"PUBSUB", "SHARDNUMSUB", channel},
+      [this, done = std::move(done)](std::error_code ec, std::vector<reply> replies) { counted(ec, replies, done); });
 }
 
 void sharded_state::subscribe(std::vector<std::string> channels, sharded_adapter& a) {
