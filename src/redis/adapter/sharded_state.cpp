@@ -69,11 +69,7 @@ void sharded_state::on_message(const pubsub_message& m) {
   // The lock keeps an adapter from going away while it handles a message.
   std::lock_guard lock(routes_mutex_);
   const auto it = routes_.find(std::string(m.channel));
-  if (it != routes_.end()) it->second->on_message(m.channel, m.payload);
-}
-
-std::string sharded_state::new_request_id() const {
-  return codec::random_hex(8);
+  if (it != routes_.end()) it->second->on_channel_message(m.channel, m.payload);
 }
 
 }  // namespace sockio::redis::detail

@@ -33,8 +33,6 @@ struct sharded_state : node_core {
   void subscribe(std::vector<std::string> channels, sharded_adapter& a);
   void unsubscribe(std::vector<std::string> channels);
 
-  std::string new_request_id() const;
-
   sharded_adapter_options options;
   cluster redis;
 
