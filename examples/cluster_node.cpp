@@ -3,10 +3,12 @@
 // control events).
 //
 //   cluster_node --redis URL --name NAME [--specific] [--port N] [--host ADDR] [--threads N]
-//                [--adapter classic|sharded] [--mode static|dynamic|dynamic-private] [--redis-cluster]
+//                [--adapter classic|sharded|streams] [--mode static|dynamic|dynamic-private]
+//                [--redis-cluster] [--recovery]
 //   (--specific: publish_on_specific_response_channel; --redis-cluster: the classic adapter
-//   with URL a node of a Redis Cluster; --adapter sharded: the sharded
-//   adapter, URL a node of a Redis Cluster or a Redis >= 7; --mode: its subscription mode)
+//   with URL a node of a Redis Cluster; --adapter sharded: the sharded adapter, URL a node
+//   of a Redis Cluster or a Redis >= 7; --mode: its subscription mode; --adapter streams:
+//   @socket.io/redis-streams-adapter's; --recovery: connection state recovery, 60 s)
 //
 // - on connection: socket.data = {node: NAME, user: auth.user}
 // - "join" (room)              -> joins, acknowledges
@@ -28,6 +30,7 @@
 #include "fixture_main.hpp"
 #include "sockio/redis/redis_adapter.hpp"
 #include "sockio/redis/sharded_adapter.hpp"
+#include "sockio/redis/streams_adapter.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sio = sockio::sio;
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
   std::string redis_url = "redis://127.0.0.1:6379";
   bool specific = false;
   bool redis_cluster = false;
+  bool recovery = false;
   std::string adapter = "classic";
   std::string mode = "dynamic";
   node_app app;
@@ -184,6 +188,8 @@ int main(int argc, char** argv) {
       specific = true;
     } else if (arg == "--redis-cluster") {
       redis_cluster = true;
+    } else if (arg == "--recovery") {
+      recovery = true;
     } else if (arg == "--adapter" && i + 1 < argc) {
       adapter = argv[++i];
     } else if (arg == "--mode" && i + 1 < argc) {
@@ -200,10 +206,14 @@ int main(int argc, char** argv) {
   if (!args) return 2;
 
   // The node outlives the server (declared first).
-  std::unique_ptr<sockio::redis::node> classic;
-  std::unique_ptr<sockio::redis::sharded_node> sharded;
-  sio::adapter_factory factory;
-  if (adapter == "sharded") {
+  std::unique_ptr<sockio::redis::adapter_node> node;
+  if (adapter == "streams") {
+    sockio::redis::streams_adapter_options o;
+    o.connection.url = redis_url;
+    o.requests_timeout = 2000ms;
+    o.block_time = 1000ms;
+    node = std::make_unique<sockio::redis::streams_node>(o);
+  } else if (adapter == "sharded") {
     using sockio::redis::cluster_wire::subscription_mode;
     sockio::redis::sharded_adapter_options o;
     o.cluster.seeds = {redis_url};
@@ -211,22 +221,21 @@ int main(int argc, char** argv) {
     o.subscription_mode = mode == "static"            ? subscription_mode::static_
                           : mode == "dynamic-private" ? subscription_mode::dynamic_private
                                                       : subscription_mode::dynamic;
-    sharded = std::make_unique<sockio::redis::sharded_node>(o);
-    factory = sharded->adapter_factory();
+    node = std::make_unique<sockio::redis::sharded_node>(o);
   } else {
     sockio::redis::adapter_options o;
     o.connection.url = redis_url;
     o.requests_timeout = 2000ms;
     o.publish_on_specific_response_channel = specific;
     o.redis_cluster = redis_cluster;
-    classic = std::make_unique<sockio::redis::node>(o);
-    factory = classic->adapter_factory();
+    node = std::make_unique<sockio::redis::node>(o);
   }
 
   sio::server_options options;
   options.engine.cors.origins = {"*"};
   options.engine.threads = args->threads;
-  options.adapter = std::move(factory);
+  options.adapter = node->adapter_factory();
+  if (recovery) options.connection_state_recovery = sio::recovery_options{.max_disconnection_duration = 60s};
   sio::server io(options);
   app.setup(io.of("/"));
   return sockio::examples::serve(io, *args, "cluster_node");

@@ -77,6 +77,10 @@ void in_memory_adapter::broadcast(packet p, const broadcast_options& options) {
   if (sockets_.recovery_enabled() && p.type == packet_type::event && !p.id && !options.flags.volatile_) {
     persist_packet(p.data, options);
   }
+  deliver(std::move(p), options);
+}
+
+void in_memory_adapter::deliver(packet p, const broadcast_options& options) {
   auto f = std::make_shared<const frames>(make_frames(p));  // encoded once
   sockets_.run_on_all([this, f, options](unsigned i) {
     for (const auto& s : select_local(i, options)) sockets_.deliver(*s, *f, options.flags.volatile_);

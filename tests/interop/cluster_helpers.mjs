@@ -191,11 +191,14 @@ export async function waitForNodes(client, n, channel = "socket.io-request#/#") 
 
 // A sockio cluster node (examples/cluster_node.cpp), stopped after `t`.
 // sharded: {mode}, the sharded adapter in that subscription mode (redis a Redis Cluster).
-// onCluster: the classic adapter with redis.url a node of a Redis Cluster.
-export async function startCppNode(t, redis, name, { threads = 1, specific = false, sharded = null, onCluster = false } = {}) {
+// onCluster: the classic adapter with redis.url a node of a Redis Cluster. streams: the
+// Streams adapter; recovery: connection state recovery on.
+export async function startCppNode(t, redis, name,
+  { threads = 1, specific = false, sharded = null, onCluster = false, streams = false, recovery = false } = {}) {
   const fixture = spawnFixture(CLUSTER_NODE, ["--port", "0", "--host", "127.0.0.1", "--threads", String(threads),
     "--redis", redis.url, "--name", name, ...(specific ? ["--specific"] : []),
-    ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : []), ...(onCluster ? ["--redis-cluster"] : [])]);
+    ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : []), ...(onCluster ? ["--redis-cluster"] : []),
+    ...(streams ? ["--adapter", "streams"] : []), ...(recovery ? ["--recovery"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening();
   fixture.name = name;
@@ -204,11 +207,14 @@ export async function startCppNode(t, redis, name, { threads = 1, specific = fal
 
 // A Node socket.io node with @socket.io/redis-adapter, stopped after `t`.
 // sharded: {mode, cluster}: the sharded adapter in that mode; cluster false: on one Redis.
-// onCluster: the classic adapter on a Redis Cluster (createCluster).
-export async function startNodeNode(t, redis, name, { specific = false, sharded = null, onCluster = false } = {}) {
+// onCluster: the classic adapter on a Redis Cluster (createCluster). streams, recovery: as
+// startCppNode's.
+export async function startNodeNode(t, redis, name,
+  { specific = false, sharded = null, onCluster = false, streams = false, recovery = false } = {}) {
   const fixture = spawnFixture(process.execPath, [NODE_NODE, "--port", "0", "--redis", redis.url, "--name", name,
     ...(specific ? ["--specific"] : []), ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : []),
-    ...((sharded && sharded.cluster !== false) || onCluster ? ["--cluster"] : [])]);
+    ...((sharded && sharded.cluster !== false) || onCluster ? ["--cluster"] : []),
+    ...(streams ? ["--adapter", "streams"] : []), ...(recovery ? ["--recovery"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening(10000);
   fixture.name = name;

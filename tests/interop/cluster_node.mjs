@@ -3,12 +3,15 @@
 // examples/cluster_node.cpp.
 //
 //   node tests/interop/cluster_node.mjs --redis URL --name NAME [--specific] [--port N]
-//        [--adapter classic|sharded] [--mode static|dynamic|dynamic-private] [--cluster]
+//        [--adapter classic|sharded|streams] [--mode static|dynamic|dynamic-private] [--cluster]
+//        [--recovery]
 //
 // --cluster: URL is a node of a Redis Cluster (createCluster); otherwise one Redis.
+// --adapter streams: @socket.io/redis-streams-adapter; --recovery: connectionStateRecovery.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient, createCluster } from "redis";
 
 const arg = (name, fallback) => {
@@ -27,13 +30,18 @@ sub.on("error", (e) => console.error("redis sub:", e.message));
 await Promise.all([pub.connect(), sub.connect()]);
 
 const http = createServer();
-const io = new Server(http, { cors: { origin: "*" } });
+const io = new Server(http, {
+  cors: { origin: "*" },
+  connectionStateRecovery: process.argv.includes("--recovery") ? { maxDisconnectionDuration: 60000 } : undefined,
+});
 io.adapter(kind === "sharded"
   ? createShardedAdapter(pub, sub, { subscriptionMode: arg("--mode", "dynamic") })
-  : createAdapter(pub, sub, {
-    requestsTimeout: 2000,
-    publishOnSpecificResponseChannel: process.argv.includes("--specific"),
-  }));
+  : kind === "streams"
+    ? createStreamsAdapter(pub, { blockTimeInMs: 1000 })
+    : createAdapter(pub, sub, {
+      requestsTimeout: 2000,
+      publishOnSpecificResponseChannel: process.argv.includes("--specific"),
+    }));
 
 const received = [];
 io.on("ping", (...args) => {

@@ -43,6 +43,9 @@ class in_memory_adapter : public adapter {
   std::size_t room_size(unsigned shard, const room& r) const;
 
  protected:
+  /// Sends `p` (encoded once) to the local sockets selected by `options`, keeping nothing
+  /// for recovery: for a cluster adapter that keeps the packets elsewhere.
+  void deliver(packet p, const broadcast_options& options);
   /// Sends `p` (its ack id set) to the local sockets selected by `options` and waits for
   /// their acknowledgements: `count(n)` runs once per shard, on it, with its number of
   /// recipients; `each(args)` once per acknowledgement. A cluster adapter reports both

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sockio/adapter/adapter.hpp"
 #include "sockio/redis/wire.hpp"
 
 namespace sockio::redis::cluster_wire {
@@ -85,5 +86,31 @@ ojson client_count_data(const std::string& request_id, std::size_t clients);
 /// Decodes a message (JSON when it starts with '{', msgpack otherwise); nullopt with
 /// `error` set when it is not one.
 std::optional<message> decode(std::string_view bytes, std::string& error);
+
+// --- @socket.io/redis-streams-adapter 0.3.x ---------------------------------------------
+
+/// `{type, data, uid, nsp}` in msgpack whatever it carries: the Streams adapter's pub/sub
+/// messages (broadcasts with acks, fetchSockets, serverSideEmit and their answers).
+std::string encode_msgpack(message_type type, const ojson& data, const std::string& uid, const std::string& nsp);
+
+/// A stream entry's field/value pairs as Node writes them: `uid`, `nsp`, `type` (decimal
+/// text), `data` (JSON text, or base64 msgpack when a type that may carry binary does;
+/// absent for null data; `only_plaintext`: JSON whatever it carries).
+std::vector<std::string> stream_fields(message_type type, const ojson& data, const std::string& uid,
+                                       const std::string& nsp, bool only_plaintext = false);
+/// A stream entry's fields (`[field, value, ...]`) as a message; nullopt with `error` set
+/// when they are not one.
+std::optional<message> decode_stream_entry(const std::vector<std::string>& fields, std::string& error);
+
+/// The stream a namespace's messages go to: `name`, or with `count` > 1 `name-<i>`, `i`
+/// the Java-style hash of `nsp` (UTF-16 code units, 32-bit) modulo `count` with its sign
+/// kept, exactly as Node computes it (a negative `i` is a stream Node's readers never read).
+std::string stream_name(const std::string& name, unsigned count, const std::string& nsp);
+
+/// A disconnected socket's session as the Streams adapter stores it: base64 of the msgpack
+/// map `{sid, pid, rooms, data}`.
+std::string encode_session(const sio::session_snapshot& session);
+/// The other way; nullopt with `error` set when the text is not one.
+std::optional<sio::session_snapshot> decode_session(std::string_view text, std::string& error);
 
 }  // namespace sockio::redis::cluster_wire

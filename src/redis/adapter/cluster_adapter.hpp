@@ -62,6 +62,8 @@ class cluster_adapter : public sio::in_memory_adapter {
   void on_node(std::function<void()> fn);
   /// Ends this adapter's part on the node's thread: nothing of it runs there afterwards.
   void close();
+  /// Set while this adapter lives; read on the node's thread, where `close()` resets it.
+  std::weak_ptr<int> alive() const { return alive_; }
   /// A message that could not be used: counted, logged.
   void drop(std::string_view where, std::string_view reason) { core_->drop(where, reason); }
 

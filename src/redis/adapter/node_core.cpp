@@ -114,6 +114,17 @@ void node_core::counted(std::error_code ec, const std::vector<reply>& replies,
   done({}, static_cast<std::size_t>(n));
 }
 
+cluster_stats node_core::stats(bool up) const {
+  cluster_stats s;
+  s.up = up;
+  s.peers = peers.load();
+  s.publishes = publishes.load();
+  s.received = received.load();
+  s.request_timeouts = request_timeouts.load();
+  s.dropped = dropped.load();
+  return s;
+}
+
 void node_core::drop(std::string_view channel, std::string_view reason) {
   ++dropped;
   ++drops_since_log_;

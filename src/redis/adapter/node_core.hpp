@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sockio/redis/error.hpp"
+#include "sockio/redis/redis_adapter.hpp"
 #include "sockio/redis/reply.hpp"
 #include "sockio/redis/wire.hpp"
 
@@ -65,6 +66,9 @@ struct node_core {
   /// or SHARDNUMSUB, one per master asked; their sum goes to `done` and sets `peers`.
   void counted(std::error_code ec, const std::vector<reply>& replies,
                const std::function<void(std::error_code, std::size_t)>& done);
+
+  /// The counters, with `up` as the node's connections say.
+  cluster_stats stats(bool up) const;
 
   /// A message that did not decode: counted, logged at most once a second.
   void drop(std::string_view channel, std::string_view reason);

@@ -156,14 +156,8 @@ const std::string& node::uid() const noexcept {
 }
 
 cluster_stats node::stats() const {
-  cluster_stats s;
-  s.up = state_->pub.connected() && state_->sub.connected() && (!state_->masters || state_->masters->connected());
-  s.peers = state_->peers.load();
-  s.publishes = state_->publishes.load();
-  s.received = state_->received.load();
-  s.request_timeouts = state_->request_timeouts.load();
-  s.dropped = state_->dropped.load();
-  return s;
+  return state_->stats(state_->pub.connected() && state_->sub.connected() &&
+                       (!state_->masters || state_->masters->connected()));
 }
 
 }  // namespace sockio::redis

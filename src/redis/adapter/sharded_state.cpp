@@ -95,14 +95,7 @@ const std::string& sharded_node::uid() const noexcept {
 }
 
 cluster_stats sharded_node::stats() const {
-  cluster_stats s;
-  s.up = state_->redis.connected();
-  s.peers = state_->peers.load();
-  s.publishes = state_->publishes.load();
-  s.received = state_->received.load();
-  s.request_timeouts = state_->request_timeouts.load();
-  s.dropped = state_->dropped.load();
-  return s;
+  return state_->stats(state_->redis.connected());
 }
 
 }  // namespace sockio::redis

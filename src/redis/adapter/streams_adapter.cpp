@@ -1,0 +1,207 @@
+#include "streams_adapter.hpp"
+
+#include <algorithm>
+
+#include "sockio/sio/namespace.hpp"
+#include "streams_state.hpp"
+
+namespace sockio::redis::detail {
+
+using cluster_wire::message_type;
+using cluster_wire::ojson;
+using wire::json;
+
+namespace {
+
+/// As Node's isEphemeral: what goes through pub/sub rather than the stream.
+bool ephemeral(message_type type, const ojson& data) {
+  return (type == message_type::broadcast && data.contains("requestId")) || type == message_type::fetch_sockets ||
+         type == message_type::server_side_emit;
+}
+
+/// A stream entry id, `<milliseconds>-<sequence>`.
+bool is_entry_id(const std::string& id) {
+  const auto dash = id.find('-');
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return dash != std::string::npos && digits(std::string_view(id).substr(0, dash)) &&
+         digits(std::string_view(id).substr(dash + 1));
+}
+
+/// The id just after `id` (XRANGE's exclusive start, as Node writes it for Redis < 6.2).
+std::string next_id(const std::string& id) {
+  const auto dash = id.find('-');
+  return id.substr(0, dash + 1) + std::to_string(std::stoull(id.substr(dash + 1)) + 1);
+}
+
+/// As Node's shouldIncludePacket: a broadcast to no room or to one of the session's, and to
+/// none of them excepted.
+bool reaches(const std::set<sio::room>& rooms, const sio::broadcast_options& o) {
+  const auto in_session = [&](const sio::room& r) { return rooms.contains(r); };
+  const bool included = o.rooms.empty() || std::any_of(o.rooms.begin(), o.rooms.end(), in_session);
+  return included && std::none_of(o.except.begin(), o.except.end(), in_session);
+}
+
+}  // namespace
+
+streams_adapter::streams_adapter(sio::namespace_& nsp, std::shared_ptr<streams_state> node)
+    : cluster_adapter(nsp, node, node->options.requests_timeout),
+      node_(std::move(node)),
+      stream_(cluster_wire::stream_name(node_->options.stream_name, node_->options.stream_count, nsp.name())),
+      main_(node_->options.channel_prefix + "#" + nsp.name() + "#"),
+      response_(main_ + node_->uid + "#") {
+  node_->add(*this, {main_, response_});
+}
+
+streams_adapter::~streams_adapter() {
+  node_->remove(*this, {main_, response_});
+  close();
+}
+
+std::function<void()> streams_adapter::publisher(message_type type, const ojson& data, const sio::broadcast_options*) {
+  if (ephemeral(type, data)) {
+    return [node = node_, channel = main_, payload = cluster_wire::encode_msgpack(type, data, node_->uid, nsp_name())] {
+      node->publish(channel, payload);
+    };
+  }
+  return [node = node_, stream = stream_,
+          fields = cluster_wire::stream_fields(type, data, node_->uid, nsp_name(), node_->options.only_plaintext)] {
+    node->append(stream, fields);
+  };
+}
+
+std::function<void(message_type, const ojson&)> streams_adapter::responder(const std::string& requester) {
+  return [node = node_, channel = main_ + requester + "#", nsp = nsp_name()](message_type type, const ojson& data) {
+    node->publish(channel, cluster_wire::encode_msgpack(type, data, node->uid, nsp));
+  };
+}
+
+void streams_adapter::count_nodes(std::function<void(std::error_code, std::size_t)> done) {
+  node_->count_nodes(main_, std::move(done));
+}
+
+void streams_adapter::on_channel_message(std::string_view channel, std::string_view payload) {
+  std::string error;
+  auto m = cluster_wire::decode(payload, error);
+  if (!m) return drop(channel, error);
+  on_message(*m, channel);
+}
+
+bool streams_adapter::takes_offset(const sio::packet& p, const sio::broadcast_options& options) const {
+  return sockets_.recovery_enabled() && p.type == sio::packet_type::event && !p.id && !options.flags.volatile_;
+}
+
+void streams_adapter::broadcast(sio::packet p, const sio::broadcast_options& options) {
+  if (options.flags.local) return deliver(std::move(p), options);
+  const auto data = cluster_wire::broadcast_data(p, options);
+  if (!takes_offset(p, options)) {
+    // This node's sockets first, the entry queued behind their writes.
+    deliver(std::move(p), options);
+    return publish_in_order(message_type::broadcast, data, &options);
+  }
+  // The event's offset is the id Redis gives its entry: this node's sockets get it once
+  // that is known, as Node's (which awaits the XADD). Refused: delivered without one.
+  auto fields =
+      cluster_wire::stream_fields(message_type::broadcast, data, node_->uid, nsp_name(), node_->options.only_plaintext);
+  sockets_.post(
+      sockets_.home_shard(), [this, alive = alive(), p = std::move(p), options, fields = std::move(fields)]() mutable {
+        node_->append(stream_, std::move(fields), [this, alive, p = std::move(p), options](std::string id) mutable {
+          if (!alive.lock()) return;
+          if (!id.empty()) p.data.push_back(std::move(id));
+          deliver(std::move(p), options);
+        });
+      });
+}
+
+void streams_adapter::on_remote_broadcast(sio::packet p, const sio::broadcast_options& options,
+                                          const std::string& offset) {
+  if (!offset.empty() && takes_offset(p, options)) p.data.push_back(offset);
+  deliver(std::move(p), options);
+}
+
+// --- connection state recovery, in Redis ---------------------------------------------------
+
+void streams_adapter::persist_session(sio::session_snapshot session) {
+  const auto ms = std::to_string(sockets_.max_disconnection_duration().count());
+  node_->pub.command(
+      {"SET", node_->options.session_key_prefix + session.pid, cluster_wire::encode_session(session), "PX", ms});
+}
+
+void streams_adapter::restore_session(std::string pid, std::string offset,
+                                      std::function<void(std::optional<sio::restored_session>)> callback) {
+  // As Node: an offset that is no entry id is refused (the client gets a new session).
+  if (!is_entry_id(offset)) return callback(std::nullopt);
+  on_node([this, pid = std::move(pid), offset = std::move(offset), callback = std::move(callback)]() mutable {
+    struct lookup {
+      std::optional<std::string> session;
+      bool offset_known = false;
+      int answers = 0;
+    };
+    auto l = std::make_shared<lookup>();
+    auto both = [this, l, offset, callback]() mutable {
+      if (++l->answers < 2) return;
+      if (!l->session || !l->offset_known) return callback(std::nullopt);  // expired, or trimmed away
+      std::string error;
+      auto session = cluster_wire::decode_session(*l->session, error);
+      if (!session) {
+        drop(node_->options.session_key_prefix, error);
+        return callback(std::nullopt);
+      }
+      collect_missed(std::make_shared<sio::restored_session>(sio::restored_session{std::move(*session), {}}), offset, 0,
+                     std::move(callback));
+    };
+    // GETDEL (Redis 6.2) where Node sends MULTI GET DEL EXEC: the same, in one command.
+    node_->pub.command({"GETDEL", node_->options.session_key_prefix + pid},
+                       [alive = alive(), l, both](std::error_code ec, reply r) mutable {
+                         if (!alive.lock()) return;
+                         if (!ec && r.type == reply::kind::string) l->session = std::move(r.str);
+                         both();
+                       });
+    node_->pub.command({"XRANGE", stream_, offset, offset},
+                       [alive = alive(), l, both](std::error_code ec, reply r) mutable {
+                         if (!alive.lock()) return;
+                         l->offset_known = !ec && r.is_array() && !r.elements.empty();
+                         both();
+                       });
+  });
+}
+
+void streams_adapter::collect_missed(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,
+                                     std::function<void(std::optional<sio::restored_session>)> callback) {
+  constexpr int max_calls = 100;  // Node's RESTORE_SESSION_MAX_XRANGE_CALLS
+  if (calls == max_calls) return callback(std::move(*restored));
+  node_->pub.command(
+      {"XRANGE", stream_, next_id(offset), "+"},
+      [this, alive = alive(), restored, calls, callback = std::move(callback)](std::error_code ec, reply r) mutable {
+        if (!alive.lock()) return;
+        if (ec || !r.is_array()) return callback(std::nullopt);
+        if (r.elements.empty()) return callback(std::move(*restored));
+        std::string last;
+        for (const auto& entry : r.elements) {
+          if (!entry.is_array() || entry.elements.size() != 2 || !entry.elements[1].is_array()) continue;
+          last = entry.elements[0].str;
+          std::vector<std::string> fields;
+          for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
+          std::string error;
+          const auto m = cluster_wire::decode_stream_entry(fields, error);
+          if (!m) {
+            drop(stream_, error);
+            continue;
+          }
+          if (m->nsp != nsp_name() || m->type != message_type::broadcast || !m->data.is_object()) continue;
+          const auto packet = m->data.find("packet");
+          const auto opts = m->data.find("opts");
+          if (packet == m->data.end() || opts == m->data.end()) continue;
+          auto p = wire::decode_event_packet(*packet, nsp_name());
+          auto o = wire::decode_options(*opts);
+          if (!p || !o || !reaches(restored->session.rooms, *o)) continue;
+          p->data.push_back(last);
+          restored->missed.push_back(std::move(p->data));
+        }
+        if (last.empty()) return callback(std::move(*restored));
+        collect_missed(restored, last, calls + 1, std::move(callback));
+      });
+}
+
+}  // namespace sockio::redis::detail
