@@ -10,7 +10,7 @@
 //   of a Redis Cluster or a Redis >= 7; --mode: its subscription mode; --adapter streams:
 //   @socket.io/redis-streams-adapter's; --recovery: connection state recovery, 60 s)
 //
-// - on connection: socket.data = {node: NAME, user: auth.user}
+// - on connection (not a recovered one): socket.data = {node: NAME, user: auth.user}
 // - "join" (room)              -> joins, acknowledges
 // - "op" ({op, ...})           -> runs a cluster operation on io, acknowledges its result:
 //     broadcast {rooms, except, event, args, volatile, local}
@@ -139,7 +139,8 @@ struct node_app {
 
   void setup(sio::namespace_& nsp) {
     nsp.on_connection([this, &nsp](const std::shared_ptr<sio::socket>& s) {
-      s->data() = json{{"node", name}, {"user", s->handshake().auth.value("user", json(nullptr))}};
+      // A recovered socket keeps the data of its session (from the node it was on).
+      if (!s->recovered()) s->data() = json{{"node", name}, {"user", s->handshake().auth.value("user", json(nullptr))}};
       s->on("join", [s](json args, sio::ack_fn ack) {
         if (!args.empty() && args[0].is_string()) s->join(args[0].get<std::string>());
         ack.reply(true);

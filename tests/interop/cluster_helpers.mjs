@@ -1,16 +1,17 @@
 // Helpers of the cluster tests: a redis-server of their own, sockio and Node cluster
 // nodes on it, socket.io clients that drive the nodes' control events.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { createClient } from "redis";
 import { io } from "socket.io-client";
 import { EVENT_TIMEOUT_MS, fixturePathFromEnv, spawnFixture, withTimeout } from "./helpers.mjs";
-import { freePort } from "./gateway_helpers.mjs";
+import { freePort, tempDir } from "./gateway_helpers.mjs";
 
 export const CLUSTER_NODE = fixturePathFromEnv("SOCKIO_CLUSTER_NODE", "cluster_node");
 const NODE_NODE = new URL("./cluster_node.mjs", import.meta.url).pathname;
+const NGINX_TEMPLATE = new URL("../../examples/cluster/nginx.conf.template", import.meta.url).pathname;
 
 // Starts redis-server on a free loopback port, without persistence; stopped (by its
 // pid) after `t`. `redis.restart()` kills it and starts it again on the same port.
@@ -264,4 +265,42 @@ export function until(sockets, predicate, what, ms = EVENT_TIMEOUT_MS) {
     });
     for (const s of sockets) s.onAny(check);
   }), ms, what);
+}
+
+// Real nginx with examples/cluster/nginx.conf.template (sticky by client address) in front
+// of `backends` (each with a `port`), on a free loopback port; stopped after `t`.
+export async function startNginx(t, backends) {
+  const dir = tempDir(t);
+  const prefix = joinPath(dir, "nginx");
+  mkdirSync(prefix, { recursive: true });
+  const port = await freePort();
+  const conf = readFileSync(NGINX_TEMPLATE, "utf8")
+    .replaceAll("@PREFIX@", prefix)
+    .replaceAll("@LISTEN@", `127.0.0.1:${port}`)
+    .replaceAll("@UPSTREAMS@", backends.map((b) => `server 127.0.0.1:${b.port};`).join(" "));
+  const path = joinPath(dir, "nginx.conf");
+  writeFileSync(path, conf);
+  const proc = spawn("nginx", ["-p", prefix, "-c", path], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (c) => (stderr += c));
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  t.after(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      process.kill(proc.pid, "SIGQUIT");
+      await withTimeout(exited, 5000, "nginx to stop").catch(() => process.kill(proc.pid, "SIGKILL"));
+    }
+  });
+  // Ready once it answers.
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      // Any answer: nginx listens (a polling handshake, which every node answers at once).
+      await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`);
+      break;
+    } catch {}
+    if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`nginx did not answer: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, url: `http://127.0.0.1:${port}` };
 }

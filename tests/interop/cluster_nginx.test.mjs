@@ -4,53 +4,14 @@
 // sticky by address); room broadcasts reach each member once; a node killed behind
 // nginx leaves its clients to reconnect to the others.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { join } from "node:path";
 import { test } from "node:test";
 import { io } from "socket.io-client";
 import { EVENT_TIMEOUT_MS, withTimeout } from "./helpers.mjs";
-import { Recorder, boundedFetch, emitAck, freePort, scrape, startGateway, tempDir } from "./gateway_helpers.mjs";
-import { redisClient, startRedis, waitForNodes } from "./cluster_helpers.mjs";
+import { Recorder, boundedFetch, emitAck, scrape, startGateway } from "./gateway_helpers.mjs";
+import { redisClient, startNginx, startRedis, waitForNodes } from "./cluster_helpers.mjs";
 
 const KEY = "nginx-test-key";
-const TEMPLATE = new URL("../../examples/cluster/nginx.conf.template", import.meta.url).pathname;
-
-async function startNginx(t, backends) {
-  const dir = tempDir(t);
-  const prefix = join(dir, "nginx");
-  mkdirSync(prefix, { recursive: true });
-  const port = await freePort();
-  const conf = readFileSync(TEMPLATE, "utf8")
-    .replaceAll("@PREFIX@", prefix)
-    .replaceAll("@LISTEN@", `127.0.0.1:${port}`)
-    .replaceAll("@UPSTREAMS@", backends.map((b) => `server 127.0.0.1:${b.port};`).join(" "));
-  const path = join(dir, "nginx.conf");
-  writeFileSync(path, conf);
-  const proc = spawn("nginx", ["-p", prefix, "-c", path], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  proc.stderr.on("data", (c) => (stderr += c));
-  const exited = new Promise((resolve) => proc.once("exit", resolve));
-  t.after(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      process.kill(proc.pid, "SIGQUIT");
-      await withTimeout(exited, 5000, "nginx to stop").catch(() => process.kill(proc.pid, "SIGKILL"));
-    }
-  });
-  // Ready once it answers (it proxies /healthz to a node).
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {}
-    if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`nginx did not answer: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { port, url: `http://127.0.0.1:${port}` };
-}
-
 async function setup(t) {
   const redis = await startRedis(t);
   const control = await redisClient(t, redis);

@@ -131,7 +131,8 @@ async function run(op) {
 }
 
 io.on("connection", (socket) => {
-  socket.data = { node: name, user: socket.handshake.auth?.user ?? null };
+  // A recovered socket keeps the data of its session (from the node it was on).
+  if (!socket.recovered) socket.data = { node: name, user: socket.handshake.auth?.user ?? null };
   socket.on("join", (room, ack) => {
     socket.join(room);
     ack?.(true);

@@ -3,9 +3,12 @@
 // Every cluster operation is started on each node and observed on the others; then
 // connection state recovery across nodes, and bad entries on the stream.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
+import { io } from "socket.io-client";
+import { EVENT_TIMEOUT_MS, withTimeout } from "./helpers.mjs";
 import {
-  connect, op, redisClient, startCppNode, startNodeNode, startRedis, waitForNodes,
+  connect, op, redisClient, startCppNode, startNginx, startNodeNode, startRedis, waitForNodes,
 } from "./cluster_helpers.mjs";
 import { operationTests, untilTrue } from "./cluster_suite.mjs";
 
@@ -63,3 +66,71 @@ describe("streams adapter: Node + sockio on one Redis", () => {
     assert.notEqual(uids[0], uids[1]);
   });
 });
+
+// A node stopped while events are published to its clients' room: the clients reconnect
+// through nginx to another node, which finds their sessions in Redis (the stopping node
+// kept them there) and sends every event they missed from the stream, once, in order.
+for (const [from, to] of [["cpp", "cpp"], ["cpp", "js"], ["js", "cpp"]]) {
+  test(`recovery across nodes behind nginx, ${from} -> ${to}: the same id, rooms and data, every missed event once`,
+    async (t) => {
+      const redis = await startRedis(t);
+      const control = await redisClient(t, redis);
+      const start = (kind, name) => (kind === "js" ? startNodeNode : startCppNode)(t, redis, name,
+        { streams: true, recovery: true });
+      const [victim, survivor, publisher] = await Promise.all([
+        start(from, "victim"), start(to, "survivor"), start("cpp", "publisher")]);
+      await waitForNodes(control, 3, "socket.io#/#");
+      await waitForReaders(control, 3);
+      const nginx = await startNginx(t, [victim, survivor]);
+      const driver = await connect(t, publisher);
+      const whereIs = async (id) => (await op(driver, { op: "fetchSockets", rooms: [id] })).sockets[0];
+
+      // A client that nginx sends to the victim (it hashes the client's address).
+      let client;
+      for (let n = 2; !client; ++n) {
+        assert.ok(n < 250, "no client address reaches the victim");
+        const agent = new http.Agent({ keepAlive: true, localAddress: `127.0.0.${n}` });
+        const socket = io(nginx.url, { forceNew: true, transports: ["websocket"], agent, auth: { user: "u" },
+          reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0 });
+        t.after(() => {
+          socket.close();
+          agent.destroy();
+        });
+        await withTimeout(new Promise((resolve) => socket.once("connect", resolve)), EVENT_TIMEOUT_MS, "connect");
+        if ((await whereIs(socket.id)).data.node === "victim") client = socket;
+        else socket.close();
+      }
+      const id = client.id;
+      await new Promise((resolve) => client.emit("join", "live", resolve));
+      const ticks = [];
+      const offsets = [];
+      client.on("tick", (n, offset) => {
+        ticks.push(n);
+        offsets.push(offset);
+      });
+
+      // Ticks to the room, one at a time, while the victim stops.
+      const total = 60;
+      const ticking = (async () => {
+        for (let i = 1; i <= total; ++i) {
+          await op(driver, { op: "broadcast", rooms: ["live"], event: "tick", args: [i] });
+          await new Promise((r) => setTimeout(r, 15));
+        }
+      })();
+      await untilTrue(() => ticks.length >= 10, "the first ticks");
+      const reconnected = new Promise((resolve) => client.io.once("reconnect", resolve));
+      await victim.stop();
+      await withTimeout(reconnected, EVENT_TIMEOUT_MS, "the reconnection through nginx");
+      await ticking;
+      await untilTrue(() => ticks.length >= total, `${total} ticks (got ${ticks.length})`, 10000);
+
+      assert.equal(client.recovered, true, "the session was recovered");
+      assert.equal(client.id, id);
+      assert.deepEqual(ticks, Array.from({ length: total }, (_, i) => i + 1), "every tick once, in order");
+      for (const o of offsets) assert.match(o, /^\d+-\d+$/);
+      const again = await whereIs(id);
+      assert.equal(again.data.node, "victim", "the socket's data came with it");
+      assert.deepEqual(again.rooms.sort(), [id, "live"].sort());
+      assert.ok(survivor.running(), "the survivor serves it");
+    });
+}

@@ -67,6 +67,8 @@ struct node_core {
   void counted(std::error_code ec, const std::vector<reply>& replies,
                const std::function<void(std::error_code, std::size_t)>& done);
 
+  /// Whether the thread runs (started, not shut down).
+  bool running() const noexcept { return thread_.joinable(); }
   /// The counters, with `up` as the node's connections say.
   cluster_stats stats(bool up) const;
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+
 #include "sockio/codec/random_id.hpp"
 #include "sockio/redis/cluster_wire.hpp"
 #include "streams_adapter.hpp"
@@ -57,6 +59,15 @@ void streams_state::start() {
 }
 
 void streams_state::shutdown() {
+  // What the server wrote while it stopped (the sessions of the sockets it disconnected,
+  // for their recovery on another node) reaches Redis first: commands go in order, so
+  // once a PING is answered everything before it was. Bounded: Redis may be away.
+  if (running() && pub.connected()) {
+    auto flushed = std::make_shared<std::promise<void>>();
+    auto done = flushed->get_future();
+    pub.command({"PING"}, [flushed](std::error_code, reply) { flushed->set_value(); });
+    done.wait_for(std::chrono::seconds(2));
+  }
   node_core::shutdown([this] {
     retry_.cancel();
     pub.stop();
