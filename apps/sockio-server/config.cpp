@@ -54,6 +54,9 @@ std::vector<key_def> keys_of(config& c) {
       {"server", "ping_timeout_ms", "heartbeat timeout", int_target{&c.ping_timeout_ms, 1, max_ms}},
       {"server", "connect_timeout_ms", "handshake timeout: time to connect to a namespace",
        int_target{&c.connect_timeout_ms, 1, max_ms}},
+      {"server", "recovery_ms",
+       "connection state recovery: how long a disconnected socket's session and missed events are kept; 0: off",
+       int_target{&c.recovery_ms, 0, max_ms}},
       {"server", "max_payload", "largest message or HTTP body in bytes", int_target{&c.max_payload, 1, 1LL << 30}},
       {"server", "transports", "enabled transports (polling, websocket)", &c.transports},
       {"server", "namespaces", "served namespaces; * matches any characters", &c.namespaces},
@@ -88,8 +91,9 @@ std::vector<key_def> keys_of(config& c) {
       {"limits", "http_timeout_ms", "time to send an HTTP request's header and body",
        int_target{&c.limits_http_timeout_ms, 1, max_ms}},
       {"cluster", "adapter",
-       "none (one node), redis (@socket.io/redis-adapter's classic protocol) or redis-sharded (its sharded "
-       "adapter: Redis 7 sharded pub/sub, on a Redis Cluster or one Redis)",
+       "none (one node), redis (@socket.io/redis-adapter's classic protocol), redis-sharded (its sharded "
+       "adapter: Redis 7 sharded pub/sub, on a Redis Cluster or one Redis) or redis-streams "
+       "(@socket.io/redis-streams-adapter: sessions recovered on any node)",
        &c.cluster_adapter},
       {"cluster", "redis_url",
        "redis://[user:password@]host[:port][/db], rediss://… or unix:///path; redis-sharded: any node of the "
@@ -106,6 +110,9 @@ std::vector<key_def> keys_of(config& c) {
        "redis-sharded: static (a namespace's channels only), dynamic (also one per public room) or "
        "dynamic-private (one per room); the same on every node",
        &c.cluster_subscription_mode},
+      {"cluster", "stream_max_len",
+       "redis-streams: entries the stream keeps (XADD MAXLEN ~): how far back a session recovers",
+       int_target{&c.cluster_stream_max_len, 1, 1LL << 40}},
       {"metrics", "enabled", "serve Prometheus metrics", &c.metrics_enabled},
       {"metrics", "path", "metrics path", &c.metrics_path},
       {"api", "key", "bearer key of the HTTP API under /api/; empty: API off", &c.api_key},
@@ -243,8 +250,9 @@ std::string validate(const config& c) {
   if (!c.client_bundle.empty() && !readable_file(c.client_bundle)) {
     return at("server.client_bundle") + "no such file: " + c.client_bundle;
   }
-  if (c.cluster_adapter != "none" && c.cluster_adapter != "redis" && c.cluster_adapter != "redis-sharded") {
-    return at("cluster.adapter") + "must be none, redis or redis-sharded";
+  if (c.cluster_adapter != "none" && c.cluster_adapter != "redis" && c.cluster_adapter != "redis-sharded" &&
+      c.cluster_adapter != "redis-streams") {
+    return at("cluster.adapter") + "must be none, redis, redis-sharded or redis-streams";
   }
   if (c.cluster_adapter != "none") {
     const auto urls = c.cluster_adapter == "redis-sharded" ? cluster_seeds(c.cluster_redis_url)

@@ -21,7 +21,9 @@ struct config {
   std::int64_t ping_interval_ms = 25000;
   std::int64_t ping_timeout_ms = 20000;
   std::int64_t connect_timeout_ms = 45000;  ///< the handshake timeout (CONNECT after open)
-  std::int64_t max_payload = 1'000'000;     ///< bytes, as socket.io's maxHttpBufferSize
+  /// Connection state recovery: how long a disconnected socket's session is kept; 0: off.
+  std::int64_t recovery_ms = 0;
+  std::int64_t max_payload = 1'000'000;  ///< bytes, as socket.io's maxHttpBufferSize
   std::vector<std::string> transports{"polling", "websocket"};
   std::vector<std::string> namespaces{"/"};  ///< served namespaces, `*` wildcards allowed
   std::string static_dir;                    ///< served at `/`; empty: no static files
@@ -60,13 +62,14 @@ struct config {
   std::int64_t limits_http_timeout_ms = 10000;
 
   // [cluster]
-  std::string cluster_adapter = "none";  ///< none (one node, in memory), redis or redis-sharded
+  std::string cluster_adapter = "none";  ///< none (one node, in memory), redis, redis-sharded or redis-streams
   std::string cluster_redis_url = "redis://127.0.0.1:6379";
-  std::string cluster_redis_ca_file;  ///< rediss://: CA file; empty: the system's
+  std::string cluster_redis_ca_file;   ///< rediss://: CA file; empty: the system's
   bool cluster_redis_cluster = false;  ///< redis: redis_url is a node of a Redis Cluster
   std::string cluster_key_prefix = "socket.io";
   std::string cluster_subscription_mode = "dynamic";  ///< redis-sharded: static, dynamic or dynamic-private
   std::int64_t cluster_requests_timeout_ms = 5000;
+  std::int64_t cluster_stream_max_len = 10000;  ///< redis-streams: XADD … MAXLEN ~
 
   // [metrics]
   bool metrics_enabled = true;

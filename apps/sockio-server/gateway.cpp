@@ -59,6 +59,10 @@ sio::server_options server_options_of(const config& c) {
   e.stop_timeout = std::chrono::milliseconds(c.shutdown_timeout_ms);
   if (c.tls()) e.tls = engine::tls_options{c.tls_cert, c.tls_key};
   o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+  if (c.recovery_ms > 0) {
+    o.connection_state_recovery =
+        sio::recovery_options{.max_disconnection_duration = std::chrono::milliseconds(c.recovery_ms)};
+  }
   return o;
 }
 
@@ -107,6 +111,14 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
                                 : mode == "dynamic-private" ? subscription_mode::dynamic_private
                                                             : subscription_mode::dynamic;
     cluster_ = std::make_unique<redis::sharded_node>(std::move(cluster));
+  } else if (config_.cluster_adapter == "redis-streams") {
+    redis::streams_adapter_options cluster;
+    cluster.connection.url = config_.cluster_redis_url;
+    cluster.connection.tls_ca_file = config_.cluster_redis_ca_file;
+    cluster.channel_prefix = config_.cluster_key_prefix;
+    cluster.max_len = static_cast<std::size_t>(config_.cluster_stream_max_len);
+    cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
+    cluster_ = std::make_unique<redis::streams_node>(std::move(cluster));
   }
   if (cluster_) {
     options.adapter = cluster_->adapter_factory();

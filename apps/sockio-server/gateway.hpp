@@ -14,6 +14,7 @@
 #include "metrics.hpp"
 #include "sockio/redis/redis_adapter.hpp"
 #include "sockio/redis/sharded_adapter.hpp"
+#include "sockio/redis/streams_adapter.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sockio::gateway {

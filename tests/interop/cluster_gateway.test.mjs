@@ -8,7 +8,7 @@ import {
   boundedFetch, connectedClient, emitAck, runGateway, scrape, startGateway, waitForLog,
 } from "./gateway_helpers.mjs";
 import {
-  connect, op, redisClient, startNodeNode, startRedis, startRedisCluster, waitForNodes, waitForShardedNodes,
+  connect, op, redisClient, startNodeNode, startRedis, startRedisCluster, waitForNodes, waitForReaders, waitForShardedNodes,
 } from "./cluster_helpers.mjs";
 
 const KEY = "cluster-test-key";
@@ -20,6 +20,7 @@ const KEY = "cluster-test-key";
 // after its first local member joined.
 async function cluster(t, { withNode = false, adapter = "redis", onCluster = false } = {}) {
   const sharded = adapter === "redis-sharded";
+  const streams = adapter === "redis-streams";
   const redis = sharded || onCluster ? await startRedisCluster(t, { masters: 3 }) : await startRedis(t);
   const control = sharded || onCluster ? null : await redisClient(t, redis);
   const at = (i) => (onCluster ? redis.nodes[i] : redis);
@@ -27,12 +28,15 @@ async function cluster(t, { withNode = false, adapter = "redis", onCluster = fal
     "--cluster-requests-timeout-ms", "1000", ...(onCluster ? ["--cluster-redis-cluster", "true"] : [])];
   const [a, b] = await Promise.all([startGateway(t, flags(0)), startGateway(t, [...flags(1), "--threads", "2"])]);
   const js = withNode
-    ? await startNodeNode(t, at(2), "js", { sharded: sharded ? { mode: "dynamic" } : null, onCluster })
+    ? await startNodeNode(t, at(2), "js", { sharded: sharded ? { mode: "dynamic" } : null, onCluster, streams })
     : null;
   const nodes = withNode ? 3 : 2;
   if (sharded) await waitForShardedNodes(redis, nodes);
   else if (onCluster) await waitForNodesOnCluster(t, redis, nodes);
-  else await waitForNodes(control, nodes);
+  else if (streams) {
+    await waitForNodes(control, nodes, "socket.io#/#");
+    await waitForReaders(control, nodes);
+  } else await waitForNodes(control, nodes);
   const settle = async (room, n) => {
     if (sharded) await waitForShardedNodes(redis, n, `socket.io#/#${room}#`);
   };
@@ -64,6 +68,7 @@ for (const [variant, config] of [
   ["redis", { adapter: "redis" }],
   ["redis on a Redis Cluster", { adapter: "redis", onCluster: true }],
   ["redis-sharded", { adapter: "redis-sharded" }],
+  ["redis-streams", { adapter: "redis-streams" }],
 ]) {
   test(`${variant}: the HTTP API works across the cluster: emit, rooms, disconnect (a Node node included)`, async (t) => {
     const { a, b, js, settle } = await cluster(t, { withNode: true, ...config });

@@ -190,6 +190,19 @@ export async function waitForNodes(client, n, channel = "socket.io-request#/#") 
   }
 }
 
+// Until `n` connections block in XREAD (CLIENT LIST): a Streams adapter node reads the
+// stream from "$" (what is appended from then on), so a test starts once every reader waits.
+export async function waitForReaders(client, n) {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const clients = await client.sendCommand(["CLIENT", "LIST"]);
+    const readers = clients.split("\n").filter((l) => / cmd=xread\b/.test(l)).length;
+    if (readers === n) return;
+    if (Date.now() > deadline) throw new Error(`${readers} stream readers, not ${n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // A sockio cluster node (examples/cluster_node.cpp), stopped after `t`.
 // sharded: {mode}, the sharded adapter in that subscription mode (redis a Redis Cluster).
 // onCluster: the classic adapter with redis.url a node of a Redis Cluster. streams: the

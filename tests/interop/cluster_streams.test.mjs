@@ -8,18 +8,9 @@ import { after, before, describe, test } from "node:test";
 import { io } from "socket.io-client";
 import { EVENT_TIMEOUT_MS, withTimeout } from "./helpers.mjs";
 import {
-  connect, op, redisClient, startCppNode, startNginx, startNodeNode, startRedis, waitForNodes,
+  connect, op, redisClient, startCppNode, startNginx, startNodeNode, startRedis, waitForNodes, waitForReaders,
 } from "./cluster_helpers.mjs";
 import { operationTests, untilTrue } from "./cluster_suite.mjs";
-
-// Until `n` connections block in XREAD: each node reads the stream from "$" (what is
-// appended from then on), so a test starts only once every reader is waiting.
-export async function waitForReaders(control, n) {
-  await untilTrue(async () => {
-    const clients = await control.sendCommand(["CLIENT", "LIST"]);
-    return clients.split("\n").filter((l) => / cmd=xread\b/.test(l)).length === n;
-  }, `${n} stream readers`, 10000);
-}
 
 describe("streams adapter: Node + sockio on one Redis", () => {
   const ctx = {};
@@ -134,3 +125,47 @@ for (const [from, to] of [["cpp", "cpp"], ["cpp", "js"], ["js", "cpp"]]) {
       assert.ok(survivor.running(), "the survivor serves it");
     });
 }
+
+test("bad entries on the stream and bad messages on the channels are dropped with a log line; Redis restarted: the nodes read on", async (t) => {
+  const redis = await startRedis(t);
+  const control = await redisClient(t, redis);
+  const [a, b] = await Promise.all([startCppNode(t, redis, "a", { streams: true }),
+    startCppNode(t, redis, "b", { streams: true })]);
+  await waitForNodes(control, 2, "socket.io#/#");
+  await waitForReaders(control, 2);
+  const [onA, onB] = await Promise.all([connect(t, a), connect(t, b)]);
+  const got = [];
+  onB.on("news", (...args) => got.push(args));
+  const delivered = async (text) => {
+    await op(onA, { op: "broadcast", rooms: [], event: "news", args: [text] });
+    await untilTrue(() => got.some((g) => g[0] === text), `"${text}" on the other node`);
+  };
+  await delivered("before");
+
+  for (const fields of [
+    ["foo", "bar"],  // no uid, nsp or type
+    ["uid", "0123456789abcdef", "nsp", "/", "type", "99"],
+    ["uid", "0123456789abcdef", "nsp", "/", "type", "3", "data", "{not json"],
+    ["uid", "0123456789abcdef", "nsp", "/", "type", "3", "data", "!!not base64!!"],
+    ["uid", "0123456789abcdef", "nsp", "/", "type", "3", "data", '{"packet":1}'],  // not an event
+    ["uid", "0123456789abcdef", "nsp", "/", "type", "3", "data", `{"packet":${"[".repeat(100000)}}`],
+  ]) {
+    await control.sendCommand(["XADD", "socket.io", "*", ...fields]);
+  }
+  await control.publish("socket.io#/#", Buffer.from([0xc1]));
+  await control.publish("socket.io#/#", Buffer.alloc(4096, 0x91));
+  for (const node of [a, b]) {
+    await untilTrue(() => /redis adapter: dropped a message on socket\.io: an entry without uid/.test(node.stdout()),
+      "the log line of the first bad entry");
+  }
+  await delivered("after garbage");
+  assert.equal(got.length, 2, "garbage delivered nothing");
+
+  // Redis restarted (its stream gone): the readers reconnect and read on.
+  await redis.restart();
+  const again = await redisClient(t, redis);
+  await waitForNodes(again, 2, "socket.io#/#");
+  await waitForReaders(again, 2);
+  await delivered("after restart");
+  assert.ok(a.running() && b.running());
+});

@@ -78,13 +78,13 @@ export function nextEvent(emitter, event, { ms = EVENT_TIMEOUT_MS, rejectOn = []
 export function spawnFixture(binary, args) {
   const proc = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
+  let stdout = "";
   proc.stderr.setEncoding("utf8");
   proc.stderr.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
   const running = () => proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null;
 
   const ready = new Promise((resolve, reject) => {
-    let stdout = "";
     proc.stdout.setEncoding("utf8");
     proc.stdout.on("data", (chunk) => {
       stdout += chunk;
@@ -101,6 +101,7 @@ export function spawnFixture(binary, args) {
     // Resolves with { code, signal } once the process has exited.
     exited,
     stderr: () => stderr,
+    stdout: () => stdout,  // its log lines, where it logs to stdout (spdlog's default)
     running,
     // Waits (bounded) for "listening on port N"; then sets port and url.
     async listening(ms = STARTUP_TIMEOUT_MS) {
