@@ -121,5 +121,75 @@ TEST(ClusterWire, BadMessagesAreRefused) {
   }
 }
 
+// @socket.io/redis-streams-adapter 0.3.1, captured in redis-wire.md §5.3 and §5.7.
+TEST(StreamsWire, EntriesAsNodeWritesThem) {
+  auto p = sio::packet::event("/", json::array({"hello", "world"}));
+  EXPECT_EQ(stream_fields(message_type::broadcast, broadcast_data(p, {}), "8ec10b64febc1df7", "/"),
+            (std::vector<std::string>{"uid", "8ec10b64febc1df7", "nsp", "/", "type", "3", "data",
+                                      R"({"packet":{"type":2,"data":["hello","world"]},"opts":{"rooms":[],"except":[],"flags":{}}})"}));
+  // Binary: the data is base64 msgpack, byte for byte Node's.
+  auto bin = sio::packet::event("/", json::array({"bin", json::binary({1, 2, 3})}));
+  const auto fields = stream_fields(message_type::broadcast, broadcast_data(bin, to({"room1"})), "u", "/");
+  EXPECT_EQ(fields.back(), "gqZwYWNrZXSCpHR5cGUCpGRhdGGSo2JpbsQDAQIDpG9wdHODpXJvb21zkaVyb29tMaZleGNlcHSQpWZsYWdzgA==");
+  EXPECT_EQ(stream_fields(message_type::broadcast, broadcast_data(bin, to({"room1"})), "u", "/", true).back()[0], '{');
+  // And back.
+  std::string error;
+  const auto m = decode_stream_entry(fields, error);
+  ASSERT_TRUE(m) << error;
+  EXPECT_EQ(m->type, message_type::broadcast);
+  EXPECT_EQ(m->uid, "u");
+  EXPECT_EQ(m->data["packet"]["data"][1], json::binary({1, 2, 3}));
+  EXPECT_EQ(m->data["opts"]["rooms"], json::array({"room1"}));
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"foo", "bar"},
+           {"uid", "u", "nsp", "/", "type", "99"},
+           {"uid", "u", "nsp", "/", "type", "3", "data", "{not json"},
+           {"uid", "u", "nsp", "/", "type", "3", "data", "!!"},
+           {"uid", "u", "nsp", "/", "type", "3", "data", "e30="},  // base64 of "{}": not msgpack
+       }) {
+    error.clear();
+    EXPECT_FALSE(decode_stream_entry(bad, error));
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(StreamsWire, PubSubMessagesAreMsgpackEnvelopes) {
+  const auto bytes = encode_msgpack(message_type::fetch_sockets, ojson{{"requestId", "r"}}, "u", "/");
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0x84);  // {type, data, uid, nsp}
+  EXPECT_EQ(bytes.substr(1, 5), "\xa4type");
+  std::string error;
+  const auto m = decode(bytes, error);
+  ASSERT_TRUE(m) << error;
+  EXPECT_EQ(m->type, message_type::fetch_sockets);
+  EXPECT_EQ(m->data["requestId"], "r");
+}
+
+TEST(StreamsWire, StreamNamesAsNodeComputesThem) {
+  EXPECT_EQ(stream_name("socket.io", 1, "/chat"), "socket.io");
+  // Java's String.hashCode: "/chat" is 46457863 (mod 4: 3), "/notifications" -1014064871
+  // (mod 4: -3: the sign kept, as JS's %).
+  EXPECT_EQ(stream_name("socket.io", 4, "/chat"), "socket.io-3");
+  EXPECT_EQ(stream_name("socket.io", 4, "/notifications"), "socket.io--3");
+  EXPECT_EQ(stream_name("s", 2, "/"), "s-1");  // '/' = 47
+  // UTF-16 code units: U+1F600 is two of them (0xD83D 0xDE00).
+  EXPECT_EQ(stream_name("s", 1000, "\xf0\x9f\x98\x80"), "s-" + std::to_string((0xD83D * 31 + 0xDE00) % 1000));
+}
+
+TEST(StreamsWire, SessionsAsNodeStoresThem) {
+  sio::session_snapshot s{"ffcqwB261g6JAdL5AAAA", "aCo-qcQFqWyv0GC3AAAB", {"ffcqwB261g6JAdL5AAAA", "room1", "x"},
+                          json::object()};
+  const auto text = encode_session(s);
+  EXPECT_EQ(text.substr(0, 12), "hKNzaWS0ZmZj");  // the captured SET's value begins so
+  std::string error;
+  const auto back = decode_session(text, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->sid, s.sid);
+  EXPECT_EQ(back->pid, s.pid);
+  EXPECT_EQ(back->rooms, s.rooms);
+  EXPECT_EQ(back->data, json::object());
+  EXPECT_FALSE(decode_session("e30=", error));
+  EXPECT_FALSE(decode_session("!!", error));
+}
+
 }  // namespace
 }  // namespace sockio::redis::cluster_wire
