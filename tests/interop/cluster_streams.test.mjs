@@ -169,3 +169,25 @@ test("bad entries on the stream and bad messages on the channels are dropped wit
   await delivered("after restart");
   assert.ok(a.running() && b.running());
 });
+
+// With recovery on an event reaches this node's own sockets once its XADD gave it an
+// offset; room changes wait for theirs too, so that they keep their call order here.
+test("recovery on: emit, socketsLeave, emit reach the sender's own member in call order, with offsets", async (t) => {
+  const redis = await startRedis(t);
+  const control = await redisClient(t, redis);
+  const node = await startCppNode(t, redis, "solo", { streams: true, recovery: true });
+  await waitForReaders(control, 1);
+  const member = await connect(t, node);
+  await new Promise((resolve) => member.emit("join", "seq", resolve));
+  const got = [];
+  member.on("seq", (...args) => got.push(args));
+  const markers = [];
+  member.on("marker", (...args) => markers.push(args));
+  const driver = await connect(t, node);
+  await op(driver, { op: "sequence", room: "seq", event: "seq" });
+  await op(driver, { op: "broadcast", rooms: [], event: "marker", args: [] });
+  await untilTrue(() => markers.length === 1, "the marker");
+  assert.equal(got.length, 1, JSON.stringify(got));
+  assert.equal(got[0][0], 1);
+  assert.match(got[0][1], /^\d+-\d+$/);
+});

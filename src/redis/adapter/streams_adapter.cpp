@@ -1,5 +1,7 @@
 #include "streams_adapter.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "sockio/sio/namespace.hpp"
@@ -92,26 +94,50 @@ bool streams_adapter::takes_offset(const sio::packet& p, const sio::broadcast_op
   return sockets_.recovery_enabled() && p.type == sio::packet_type::event && !p.id && !options.flags.volatile_;
 }
 
+void streams_adapter::append_then(message_type type, const ojson& data, std::function<void(std::string)> local) {
+  auto fields = cluster_wire::stream_fields(type, data, node_->uid, nsp_name(), node_->options.only_plaintext);
+  sockets_.post(sockets_.home_shard(),
+                [this, alive = alive(), fields = std::move(fields), local = std::move(local)]() mutable {
+                  node_->append(stream_, std::move(fields), [alive, local = std::move(local)](std::string id) {
+                    if (alive.lock()) local(std::move(id));
+                  });
+                });
+}
+
 void streams_adapter::broadcast(sio::packet p, const sio::broadcast_options& options) {
   if (options.flags.local) return deliver(std::move(p), options);
   const auto data = cluster_wire::broadcast_data(p, options);
-  if (!takes_offset(p, options)) {
+  if (!sockets_.recovery_enabled()) {
     // This node's sockets first, the entry queued behind their writes.
     deliver(std::move(p), options);
     return publish_in_order(message_type::broadcast, data, &options);
   }
   // The event's offset is the id Redis gives its entry: this node's sockets get it once
   // that is known, as Node's (which awaits the XADD). Refused: delivered without one.
-  auto fields =
-      cluster_wire::stream_fields(message_type::broadcast, data, node_->uid, nsp_name(), node_->options.only_plaintext);
-  sockets_.post(
-      sockets_.home_shard(), [this, alive = alive(), p = std::move(p), options, fields = std::move(fields)]() mutable {
-        node_->append(stream_, std::move(fields), [this, alive, p = std::move(p), options](std::string id) mutable {
-          if (!alive.lock()) return;
-          if (!id.empty()) p.data.push_back(std::move(id));
-          deliver(std::move(p), options);
-        });
-      });
+  append_then(message_type::broadcast, data, [this, p = std::move(p), options](std::string id) mutable {
+    if (!id.empty() && takes_offset(p, options)) p.data.push_back(std::move(id));
+    deliver(std::move(p), options);
+  });
+}
+
+// With recovery on, broadcasts wait for their XADD; so do these, so that this node applies
+// them in call order too (Node awaits every XADD).
+void streams_adapter::add_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
+  if (options.flags.local || !sockets_.recovery_enabled()) return cluster_adapter::add_sockets(options, rooms);
+  append_then(message_type::sockets_join, cluster_wire::rooms_data(options, rooms),
+              [this, options, rooms](std::string) { in_memory_adapter::add_sockets(options, rooms); });
+}
+
+void streams_adapter::del_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) {
+  if (options.flags.local || !sockets_.recovery_enabled()) return cluster_adapter::del_sockets(options, rooms);
+  append_then(message_type::sockets_leave, cluster_wire::rooms_data(options, rooms),
+              [this, options, rooms](std::string) { in_memory_adapter::del_sockets(options, rooms); });
+}
+
+void streams_adapter::disconnect_sockets(const sio::broadcast_options& options, bool close) {
+  if (options.flags.local || !sockets_.recovery_enabled()) return cluster_adapter::disconnect_sockets(options, close);
+  append_then(message_type::disconnect_sockets, cluster_wire::disconnect_data(options, close),
+              [this, options, close](std::string) { in_memory_adapter::disconnect_sockets(options, close); });
 }
 
 void streams_adapter::on_remote_broadcast(sio::packet p, const sio::broadcast_options& options,
@@ -152,12 +178,15 @@ void streams_adapter::restore_session(std::string pid, std::string offset,
                      std::move(callback));
     };
     // GETDEL (Redis 6.2) where Node sends MULTI GET DEL EXEC: the same, in one command.
-    node_->pub.command({"GETDEL", node_->options.session_key_prefix + pid},
-                       [alive = alive(), l, both](std::error_code ec, reply r) mutable {
-                         if (!alive.lock()) return;
-                         if (!ec && r.type == reply::kind::string) l->session = std::move(r.str);
-                         both();
-                       });
+    node_->pub.command({"GETDEL", node_->options.session_key_prefix + pid}, [alive = alive(), l, both](
+                                                                                std::error_code ec, reply r) mutable {
+      if (!alive.lock()) return;
+      if (ec == errc::server_error) {
+        spdlog::warn("redis streams adapter: GETDEL refused ({}): recovery needs Redis 6.2", r.text());
+      }
+      if (!ec && r.type == reply::kind::string) l->session = std::move(r.str);
+      both();
+    });
     node_->pub.command({"XRANGE", stream_, offset, offset},
                        [alive = alive(), l, both](std::error_code ec, reply r) mutable {
                          if (!alive.lock()) return;

@@ -19,6 +19,9 @@ class streams_adapter final : public cluster_adapter {
   ~streams_adapter() override;
 
   void broadcast(sio::packet p, const sio::broadcast_options& options) override;
+  void add_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) override;
+  void del_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) override;
+  void disconnect_sockets(const sio::broadcast_options& options, bool close) override;
   void persist_session(sio::session_snapshot session) override;
   void restore_session(std::string pid, std::string offset,
                        std::function<void(std::optional<sio::restored_session>)> callback) override;
@@ -39,6 +42,10 @@ class streams_adapter final : public cluster_adapter {
   /// Whether a delivered event carries its offset (recovery on, an event without ack, not
   /// volatile), as Node's addOffsetIfNecessary.
   bool takes_offset(const sio::packet& p, const sio::broadcast_options& options) const;
+  /// XADDs `type`/`data` after the calling shard's queued writes, then runs `local` with
+  /// the entry id (empty if Redis refused it) on the node's thread while this adapter lives.
+  void append_then(cluster_wire::message_type type, const cluster_wire::ojson& data,
+                   std::function<void(std::string)> local);
   /// The missed events of a restored session: `XRANGE` after `offset`, again after the
   /// last entry while entries come (at most 100 calls, as Node).
   void collect_missed(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,

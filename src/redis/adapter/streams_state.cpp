@@ -62,7 +62,7 @@ void streams_state::shutdown() {
   // What the server wrote while it stopped (the sessions of the sockets it disconnected,
   // for their recovery on another node) reaches Redis first: commands go in order, so
   // once a PING is answered everything before it was. Bounded: Redis may be away.
-  if (running() && pub.connected()) {
+  if (running() && pub.connected() && !io.get_executor().running_in_this_thread()) {
     auto flushed = std::make_shared<std::promise<void>>();
     auto done = flushed->get_future();
     pub.command({"PING"}, [flushed](std::error_code, reply) { flushed->set_value(); });
