@@ -292,7 +292,7 @@ test("Redis killed and restarted: local delivery goes on, requests fail fast, th
 test("a bad cluster configuration stops start-up with the key at fault", async (t) => {
   let r = await runGateway(t, ["--cluster-adapter", "memcached"]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /--cluster-adapter: cluster\.adapter: must be none, redis or redis-sharded/);
+  assert.match(r.stderr, /--cluster-adapter: cluster\.adapter: must be none, redis, redis-sharded or redis-streams/);
   r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-redis-url", "http://127.0.0.1:6379"]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /cluster\.redis_url: invalid Redis URL "http:\/\/127\.0\.0\.1:6379": unknown scheme/);
