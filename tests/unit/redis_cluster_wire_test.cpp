@@ -125,8 +125,9 @@ TEST(ClusterWire, BadMessagesAreRefused) {
 TEST(StreamsWire, EntriesAsNodeWritesThem) {
   auto p = sio::packet::event("/", json::array({"hello", "world"}));
   EXPECT_EQ(stream_fields(message_type::broadcast, broadcast_data(p, {}), "8ec10b64febc1df7", "/"),
-            (std::vector<std::string>{"uid", "8ec10b64febc1df7", "nsp", "/", "type", "3", "data",
-                                      R"({"packet":{"type":2,"data":["hello","world"]},"opts":{"rooms":[],"except":[],"flags":{}}})"}));
+            (std::vector<std::string>{
+                "uid", "8ec10b64febc1df7", "nsp", "/", "type", "3", "data",
+                R"({"packet":{"type":2,"data":["hello","world"]},"opts":{"rooms":[],"except":[],"flags":{}}})"}));
   // Binary: the data is base64 msgpack, byte for byte Node's.
   auto bin = sio::packet::event("/", json::array({"bin", json::binary({1, 2, 3})}));
   const auto fields = stream_fields(message_type::broadcast, broadcast_data(bin, to({"room1"})), "u", "/");
@@ -176,8 +177,8 @@ TEST(StreamsWire, StreamNamesAsNodeComputesThem) {
 }
 
 TEST(StreamsWire, SessionsAsNodeStoresThem) {
-  sio::session_snapshot s{"ffcqwB261g6JAdL5AAAA", "aCo-qcQFqWyv0GC3AAAB", {"ffcqwB261g6JAdL5AAAA", "room1", "x"},
-                          json::object()};
+  sio::session_snapshot s{
+      "ffcqwB261g6JAdL5AAAA", "aCo-qcQFqWyv0GC3AAAB", {"ffcqwB261g6JAdL5AAAA", "room1", "x"}, json::object()};
   const auto text = encode_session(s);
   EXPECT_EQ(text.substr(0, 12), "hKNzaWS0ZmZj");  // the captured SET's value begins so
   std::string error;
