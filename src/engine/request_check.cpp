@@ -5,10 +5,15 @@
 namespace sockio::engine::detail {
 namespace {
 
-/// A handshake: a stopping server and `allow_request` refuse; EIO must be 4.
+/// A handshake: a stopping server (503) and `allow_request` (403) refuse; EIO must be 4.
 std::optional<http_reply> admit(const server_state& server, const request& req, const tcp::socket& socket,
                                 bool secure) {
-  if (server.stopping) return error_reply(errc::forbidden, "server shutting down");
+  if (server.stopping) {
+    // 503: a proxy may send the handshake to another node (nginx: proxy_next_upstream http_503).
+    auto reply = error_reply(errc::forbidden, "server shutting down");
+    reply.status = 503;
+    return reply;
+  }
   if (server.options.allow_request) {
     if (auto message = server.options.allow_request(make_request_info(req, socket, secure))) {
       return error_reply(errc::forbidden, *message);

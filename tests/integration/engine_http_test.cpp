@@ -96,7 +96,7 @@ TEST(EngineHttp, StopLetsPollingClientsCollectTheirClosePacket) {
   // Draining: the listener still takes the client's next GET, on a new connection, and
   // answers it with the close packet; new handshakes are refused meanwhile.
   // (Each connection closes after one answer while the server stops.)
-  EXPECT_EQ(http_client(h.port()).get(polling_target()).status, 403u);
+  EXPECT_EQ(http_client(h.port()).get(polling_target()).status, 503u);
   EXPECT_EQ(http_client(h.port()).get(polling_target(sid)).body, "1");
   // The last session gone, the stop ends without waiting for stop_timeout.
   EXPECT_EQ(stopping.wait_for(2s), std::future_status::ready);

@@ -892,7 +892,7 @@ describe("shutdown", () => {
     }
     // And a new handshake, if still answered, is refused.
     const late = await pollingHandshake(port).catch(() => null);
-    if (late) assert.deepEqual([late.status, JSON.parse(late.body).message], [403, "server shutting down"]);
+    if (late) assert.deepEqual([late.status, JSON.parse(late.body).message], [503, "server shutting down"]);
     await Promise.all(attempts);
 
     const { code, signal } = await withTimeout(first.exited, shutdownMs + 3000, "gateway to exit after SIGTERM");
