@@ -126,6 +126,56 @@ for (const [from, to] of [["cpp", "cpp"], ["cpp", "js"], ["js", "cpp"]]) {
     });
 }
 
+// Many clients restored at once while events keep coming: an event appended while a
+// session is being read back from the stream reaches the client either from the stream or
+// live, never both and never neither.
+test("recovery of 40 clients at once during a stream of events: every event once, in order, at every client",
+  async (t) => {
+    const redis = await startRedis(t);
+    const control = await redisClient(t, redis);
+    const start = (name) => startCppNode(t, redis, name, { streams: true, recovery: true });
+    const [victim, survivor, publisher] = await Promise.all([start("victim"), start("survivor"), start("publisher")]);
+    await waitForNodes(control, 3, "socket.io#/#");
+    await waitForReaders(control, 3);
+    // Round robin with the survivor as backup: every client reaches the victim while it
+    // serves; stopping, it answers 503 and nginx moves the handshakes on.
+    const nginx = await startNginx(t, [victim, { port: `${survivor.port} backup` }], { sticky: false });
+    const driver = await connect(t, publisher);
+    const clients = [];
+    for (let i = 0; i < 40; ++i) {
+      const socket = io(nginx.url, { forceNew: true, transports: ["websocket"], reconnectionDelay: 100,
+        reconnectionDelayMax: 300, randomizationFactor: 0 });
+      t.after(() => socket.close());
+      const c = { socket, ticks: [] };
+      socket.on("tick", (n) => c.ticks.push(n));
+      clients.push(c);
+    }
+    await withTimeout(Promise.all(clients.map(({ socket }) => new Promise((resolve) => {
+      socket.once("connect", () => socket.emit("join", "live", resolve));
+    }))), EVENT_TIMEOUT_MS, "40 clients to join");
+    const ids = clients.map(({ socket }) => socket.id);
+    for (const id of ids) assert.equal((await op(driver, { op: "fetchSockets", rooms: [id] })).sockets[0].data.node, "victim");
+
+    // A tick every 3 ms, each asked for without waiting for the previous one.
+    let sent = 0;
+    const timer = setInterval(() => driver.emit("op", { op: "broadcast", rooms: ["live"], event: "tick",
+      args: [++sent] }, () => {}), 3);
+    t.after(() => clearInterval(timer));
+    await untilTrue(() => clients.every((c) => c.ticks.length >= 5), "the first ticks everywhere");
+    const reconnected = clients.map(({ socket }) => new Promise((resolve) => socket.io.once("reconnect", resolve)));
+    await victim.stop();
+    await withTimeout(Promise.all(reconnected), EVENT_TIMEOUT_MS, "every reconnection through nginx");
+    await untilTrue(() => clients.every((c) => c.ticks.length >= 5 && c.ticks.at(-1) > sent - 5),
+      "ticks after the reconnections");
+    clearInterval(timer);
+    await untilTrue(() => clients.every((c) => c.ticks.at(-1) === sent), `tick ${sent} everywhere`, 10000);
+    for (const [i, c] of clients.entries()) {
+      assert.equal(c.socket.recovered, true, `client ${i} recovered`);
+      assert.equal(c.socket.id, ids[i]);
+      assert.deepEqual(c.ticks, Array.from({ length: sent }, (_, k) => k + 1), `client ${i}: every tick once, in order`);
+    }
+  });
+
 test("bad entries on the stream and bad messages on the channels are dropped with a log line; Redis restarted: the nodes read on", async (t) => {
   const redis = await startRedis(t);
   const control = await redisClient(t, redis);

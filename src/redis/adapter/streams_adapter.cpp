@@ -31,6 +31,21 @@ bool is_entry_id(const std::string& id) {
          digits(std::string_view(id).substr(dash + 1));
 }
 
+/// Whether entry id `a` comes before `b` (both entry ids).
+bool id_before(const std::string& a, const std::string& b) {
+  const auto parts = [](const std::string& id) {
+    const auto dash = id.find('-');
+    return std::pair(std::stoull(id.substr(0, dash)), std::stoull(id.substr(dash + 1)));
+  };
+  return parts(a) < parts(b);
+}
+
+/// XRANGE calls of one restore at most (Node's RESTORE_SESSION_MAX_XRANGE_CALLS).
+constexpr int max_xrange_calls = 100;
+
+/// The broadcasts kept for restores in progress (a few seconds of traffic).
+constexpr std::size_t recent_capacity = 4096;
+
 /// The id just after `id` (XRANGE's exclusive start, as Node writes it for Redis < 6.2).
 std::string next_id(const std::string& id) {
   const auto dash = id.find('-');
@@ -115,6 +130,7 @@ void streams_adapter::broadcast(sio::packet p, const sio::broadcast_options& opt
   // The event's offset is the id Redis gives its entry: this node's sockets get it once
   // that is known, as Node's (which awaits the XADD). Refused: delivered without one.
   append_then(message_type::broadcast, data, [this, p = std::move(p), options](std::string id) mutable {
+    if (!id.empty()) remember(id, p, options);
     if (!id.empty() && takes_offset(p, options)) p.data.push_back(std::move(id));
     deliver(std::move(p), options);
   });
@@ -142,6 +158,7 @@ void streams_adapter::disconnect_sockets(const sio::broadcast_options& options, 
 
 void streams_adapter::on_remote_broadcast(sio::packet p, const sio::broadcast_options& options,
                                           const std::string& offset) {
+  if (!offset.empty()) remember(offset, p, options);
   if (!offset.empty() && takes_offset(p, options)) p.data.push_back(offset);
   deliver(std::move(p), options);
 }
@@ -198,39 +215,89 @@ void streams_adapter::restore_session(std::string pid, std::string offset,
 
 void streams_adapter::collect_missed(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,
                                      std::function<void(std::optional<sio::restored_session>)> callback) {
-  constexpr int max_calls = 100;  // Node's RESTORE_SESSION_MAX_XRANGE_CALLS
-  if (calls == max_calls) return callback(std::move(*restored));
-  node_->pub.command(
-      {"XRANGE", stream_, next_id(offset), "+"},
-      [this, alive = alive(), restored, calls, callback = std::move(callback)](std::error_code ec, reply r) mutable {
-        if (!alive.lock()) return;
-        if (ec || !r.is_array()) return callback(std::nullopt);
-        if (r.elements.empty()) return callback(std::move(*restored));
-        std::string last;
-        for (const auto& entry : r.elements) {
-          if (!entry.is_array() || entry.elements.size() != 2 || !entry.elements[1].is_array()) continue;
-          last = entry.elements[0].str;
-          std::vector<std::string> fields;
-          for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
-          std::string error;
-          const auto m = cluster_wire::decode_stream_entry(fields, error);
-          if (!m) {
-            drop(stream_, error);
-            continue;
-          }
-          if (m->nsp != nsp_name() || m->type != message_type::broadcast || !m->data.is_object()) continue;
-          const auto packet = m->data.find("packet");
-          const auto opts = m->data.find("opts");
-          if (packet == m->data.end() || opts == m->data.end()) continue;
-          auto p = wire::decode_event_packet(*packet, nsp_name());
-          auto o = wire::decode_options(*opts);
-          if (!p || !o || !reaches(restored->session.rooms, *o)) continue;
-          p->data.push_back(last);
-          restored->missed.push_back(std::move(p->data));
-        }
-        if (last.empty()) return callback(std::move(*restored));
-        collect_missed(restored, last, calls + 1, std::move(callback));
-      });
+  if (calls >= max_xrange_calls)
+    return finish_restore(std::move(restored), std::move(offset), calls, std::move(callback));
+  node_->pub.command({"XRANGE", stream_, next_id(offset), "+", "COUNT", std::to_string(node_->options.read_count)},
+                     [this, alive = alive(), restored, offset, calls, callback = std::move(callback)](
+                         std::error_code ec, reply r) mutable {
+                       if (!alive.lock()) return;
+                       if (ec || !r.is_array()) return callback(std::nullopt);
+                       if (r.elements.empty()) return finish_restore(restored, offset, calls, std::move(callback));
+                       std::string last;
+                       for (const auto& entry : r.elements) {
+                         if (!entry.is_array() || entry.elements.size() != 2 || !entry.elements[1].is_array()) continue;
+                         last = entry.elements[0].str;
+                         std::vector<std::string> fields;
+                         for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
+                         std::string error;
+                         const auto m = cluster_wire::decode_stream_entry(fields, error);
+                         if (!m) {
+                           drop(stream_, error);
+                           continue;
+                         }
+                         if (m->nsp != nsp_name() || m->type != message_type::broadcast || !m->data.is_object())
+                           continue;
+                         const auto packet = m->data.find("packet");
+                         const auto opts = m->data.find("opts");
+                         if (packet == m->data.end() || opts == m->data.end()) continue;
+                         auto p = wire::decode_event_packet(*packet, nsp_name());
+                         auto o = wire::decode_options(*opts);
+                         if (!p || !o || !reaches(restored->session.rooms, *o)) continue;
+                         p->data.push_back(last);
+                         restored->missed.push_back(std::move(p->data));
+                       }
+                       if (last.empty()) return finish_restore(restored, offset, calls, std::move(callback));
+                       // The end of the stream for now: what comes next is delivered here, kept in `recent_`.
+                       if (r.elements.size() < node_->options.read_count)
+                         return finish_restore(restored, last, calls, std::move(callback));
+                       collect_missed(restored, last, calls + 1, std::move(callback));
+                     });
+}
+
+void streams_adapter::finish_restore(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,
+                                     std::function<void(std::optional<sio::restored_session>)> callback) {
+  // Entries up to `offset` that the reader has not handed over yet would reach the socket
+  // a second time once it is back in its rooms: wait for them. ("" before the first
+  // entry: everything in the stream was there before the reader started.)
+  if (!read_up_to_.empty() && id_before(read_up_to_, offset)) {
+    waiting_.push_back({std::move(offset), std::move(restored), calls, std::move(callback)});
+    return;
+  }
+  // Broadcasts delivered here after `offset` reached the rooms without the socket. Kept
+  // no longer: read them from the stream again.
+  if (!forgotten_up_to_.empty() && id_before(offset, forgotten_up_to_)) {
+    if (calls + 1 < max_xrange_calls) {
+      return collect_missed(std::move(restored), std::move(offset), calls + 1, std::move(callback));
+    }
+  }
+  for (const auto& d : recent_) {
+    if (!id_before(offset, d.id) || !reaches(restored->session.rooms, d.options)) continue;
+    auto data = d.packet.data;
+    data.push_back(d.id);
+    restored->missed.push_back(std::move(data));
+  }
+  // The socket joins its rooms on its shard after every delivery queued so far.
+  callback(std::move(*restored));
+}
+
+void streams_adapter::on_stream_read(const std::string& id) {
+  read_up_to_ = id;
+  auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                     [&](const waiting_restore& w) { return id_before(id, w.offset); });
+  std::vector<waiting_restore> done(std::make_move_iterator(ready), std::make_move_iterator(waiting_.end()));
+  waiting_.erase(ready, waiting_.end());
+  for (auto& w : done) finish_restore(std::move(w.restored), std::move(w.offset), w.calls, std::move(w.callback));
+}
+
+void streams_adapter::remember(const std::string& id, const sio::packet& p, const sio::broadcast_options& options) {
+  if (!sockets_.recovery_enabled()) return;
+  recent_.push_back({id, p, options});
+  if (recent_.size() > recent_capacity) {
+    if (forgotten_up_to_.empty() || id_before(forgotten_up_to_, recent_.front().id)) {
+      forgotten_up_to_ = recent_.front().id;
+    }
+    recent_.pop_front();
+  }
 }
 
 }  // namespace sockio::redis::detail

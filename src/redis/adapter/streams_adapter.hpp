@@ -2,8 +2,10 @@
 // over a Redis stream and pub/sub, as @socket.io/redis-streams-adapter 0.3.x).
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cluster_adapter.hpp"
 
@@ -27,8 +29,12 @@ class streams_adapter final : public cluster_adapter {
                        std::function<void(std::optional<sio::restored_session>)> callback) override;
 
   const std::string& nsp_name() const noexcept { return sockets_.name(); }
+  const std::string& stream() const noexcept { return stream_; }
   /// On the node's thread: a message on one of this namespace's channels.
   void on_channel_message(std::string_view channel, std::string_view payload);
+  /// On the node's thread: the reader has handed over every entry of the stream up to `id`
+  /// (restores waiting for it finish).
+  void on_stream_read(const std::string& id);
 
  protected:
   std::function<void()> publisher(cluster_wire::message_type type, const cluster_wire::ojson& data,
@@ -46,15 +52,39 @@ class streams_adapter final : public cluster_adapter {
   /// the entry id (empty if Redis refused it) on the node's thread while this adapter lives.
   void append_then(cluster_wire::message_type type, const cluster_wire::ojson& data,
                    std::function<void(std::string)> local);
-  /// The missed events of a restored session: `XRANGE` after `offset`, again after the
-  /// last entry while entries come (at most 100 calls, as Node).
+  /// The missed events of a restored session: `XRANGE … COUNT read_count` after `offset`,
+  /// again after the last entry while a call fills its count (at most 100 calls, as Node).
   void collect_missed(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,
                       std::function<void(std::optional<sio::restored_session>)> callback);
+  /// Ends a restore whose XRANGEs reached `offset`: once the reader has handed over every
+  /// entry up to `offset` (none of them reaches the socket twice), with the broadcasts
+  /// delivered here after it (none is lost before the socket joins its rooms).
+  void finish_restore(std::shared_ptr<sio::restored_session> restored, std::string offset, int calls,
+                      std::function<void(std::optional<sio::restored_session>)> callback);
+  /// Keeps a broadcast delivered here with its entry id, for the restores in progress.
+  void remember(const std::string& id, const sio::packet& p, const sio::broadcast_options& options);
+
+  struct delivered {
+    std::string id;
+    sio::packet packet;  // without its offset
+    sio::broadcast_options options;
+  };
+  struct waiting_restore {
+    std::string offset;
+    std::shared_ptr<sio::restored_session> restored;
+    int calls;
+    std::function<void(std::optional<sio::restored_session>)> callback;
+  };
 
   std::shared_ptr<streams_state> node_;
   std::string stream_;
   std::string main_;      // <prefix>#<nsp>#: requests
   std::string response_;  // <prefix>#<nsp>#<uid>#: this node's answers
+  // Node's thread only:
+  std::string read_up_to_;        // the last entry the reader handed over ("" before the first)
+  std::deque<delivered> recent_;  // the last broadcasts delivered here (recovery on)
+  std::string forgotten_up_to_;   // the newest id dropped from `recent_`
+  std::vector<waiting_restore> waiting_;
 };
 
 }  // namespace sockio::redis::detail

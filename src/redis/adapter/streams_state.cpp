@@ -167,6 +167,11 @@ void streams_state::on_entries(const reply& r) {
       std::lock_guard lock(routes_mutex_);
       if (const auto it = by_nsp_.find(m->nsp); it != by_nsp_.end()) it->second->on_message(*m, name, last);
     }
+    if (last == "$") continue;
+    std::lock_guard lock(routes_mutex_);
+    for (const auto& [nsp, a] : by_nsp_) {
+      if (a->stream() == name) a->on_stream_read(last);
+    }
   }
 }
 
