@@ -1,8 +1,10 @@
 // Drives bench/compare: each server pinned to one core (taskset), the load generator on
 // the other; every scenario against Node socket.io and sockio (threads=1) in the same run,
 // then sockio with threads=2 for the scaling row, and the raw WebSocket echo ceiling; last,
-// the client row: sockio::client against socket.io-client, both against the Node server.
-//   node bench/compare.mjs --build DIR [--quick] [--only client]
+// the client row: sockio::client against socket.io-client, both against the Node server;
+// and the Redis rows: four nodes on a local Redis Cluster (classic and sharded adapters),
+// and the recovery time after a node stops (Streams adapter).
+//   node bench/compare.mjs --build DIR [--quick] [--only client|redis]
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import net from "node:net";
@@ -16,10 +18,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const build = args[args.indexOf("--build") + 1];
-// --only client: the client row alone, written to bench/results/client.{json,md}.
+// --only client: the client row alone, written to bench/results/client.{json,md}; --only
+// redis: the Redis rows alone, to bench/results/redis.{json,md}.
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
-if (only !== null && only !== "client") {
-  process.stderr.write(`compare: --only takes "client" (got ${only})\n`);
+if (only !== null && only !== "client" && only !== "redis") {
+  process.stderr.write(`compare: --only takes "client" or "redis" (got ${only})\n`);
   process.exit(2);
 }
 const BENCH = path.join(build, "bench/sockio-bench");
@@ -33,9 +36,11 @@ const generatorCore = cores >= 2 ? 1 : null;
 
 const plan = quick
   ? { connect: 1000, echoClients: 50, echoSeconds: 3, fanout1k: [1000, 20], fanout10k: [10000, 3], idle: 5000,
-      cluster: [400, 10], clusterPaced: [50, 50], client: { counts: [1, 100, 300], seconds: 3, warmup: 0.5 } }
+      cluster: [400, 10], clusterPaced: [50, 50], client: { counts: [1, 100, 300], seconds: 3, warmup: 0.5 },
+      redis: { clients: 400, bursts: 10, recoveryClients: 100 } }
   : { connect: 5000, echoClients: 100, echoSeconds: 10, fanout1k: [1000, 100], fanout10k: [10000, 20], idle: 15000,
-      cluster: [1000, 100], clusterPaced: [100, 200], client: { counts: [1, 100, 1000], seconds: 8, warmup: 1 } };
+      cluster: [1000, 100], clusterPaced: [100, 200], client: { counts: [1, 100, 1000], seconds: 8, warmup: 1 },
+      redis: { clients: 2000, bursts: 50, recoveryClients: 500 } };
 
 function startServer(kind, threads = 1, extra = []) {
   const [cmd, ...rest] = {
@@ -180,6 +185,133 @@ async function measureClients() {
   return rows;
 }
 
+// The Redis rows reuse the interop tests' Redis and nginx helpers (each takes a scope
+// that collects its cleanups).
+async function redisHelpers() {
+  // The fixtures' paths are read when the helpers load; the benchmark starts none of them.
+  for (const name of ["SOCKIO_CLUSTER_NODE", "SOCKIO_GATEWAY"]) process.env[name] ??= "(unused by the benchmark)";
+  return import("../tests/interop/cluster_helpers.mjs");
+}
+function cleanupScope() {
+  const cleanups = [];
+  return { after: (fn) => cleanups.push(fn), close: async () => { for (const fn of cleanups.reverse()) await fn(); } };
+}
+const pinToServers = (pid) => serverCores && execFileSync("taskset", ["-pc", serverCores, String(pid)], { stdio: "ignore" });
+
+// Four nodes on a local Redis Cluster of three masters (all on the servers' core), node i
+// on master i % 3; client i on node i % 4 in that node's room, each room's broadcasts
+// asked for on the next node: every broadcast crosses Redis to the one node holding its
+// room. The classic adapter sends each to every node; the sharded one to the room's.
+async function measureRedisCluster(kind, adapter) {
+  const { startRedisCluster, redisClient } = await redisHelpers();
+  const scope = cleanupScope();
+  const nodes = [];
+  try {
+    const cluster = await startRedisCluster(scope, { masters: 3 });
+    for (const n of cluster.nodes) pinToServers(n.proc.pid);
+    for (let i = 0; i < 4; ++i) {
+      nodes.push(await startServer(kind, 1, ["--redis", cluster.nodes[i % 3].url, "--adapter", adapter, "--redis-cluster"]));
+    }
+    // Every node subscribed: the main channel's subscribers, summed over the masters.
+    const [command, channel] = adapter === "redis-sharded" ? ["SHARDNUMSUB", "socket.io#/#"]
+      : ["NUMSUB", "socket.io-request#/#"];
+    const clients = await Promise.all(cluster.nodes.map((n) => redisClient(scope, n)));
+    for (let i = 0; ; ++i) {
+      const counts = await Promise.all(clients.map((c) => c.sendCommand(["PUBSUB", command, channel])));
+      if (counts.reduce((sum, [, n]) => sum + Number(n), 0) >= 4) break;
+      if (i > 200) throw new Error(`${kind} ${adapter}: the four nodes did not subscribe`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { clients: n, bursts } = plan.redis;
+    const result = await bench(nodes[0], "fanout", ["--clients", String(n), "--bursts", String(bursts),
+      "--nodes", nodes.slice(1).map((x) => x.port).join(",")]);
+    process.stderr.write(`  ${kind} ${adapter} on a Redis Cluster, 4 nodes: done\n`);
+    return result;
+  } finally {
+    for (const x of nodes) await stopServer(x);
+    await scope.close();
+  }
+}
+
+// Three nodes on one Redis with the Streams adapter and connection state recovery, nginx
+// in front of two: the clients reach the first (the second is nginx's backup); a
+// publisher on the third ticks to their room; the first gets SIGTERM and its clients are
+// recovered on the second (bench/node/recovery_bench.mjs).
+async function measureRecovery(kind) {
+  const { startRedis, startNginx, redisClient, waitForReaders } = await redisHelpers();
+  const scope = cleanupScope();
+  const nodes = [];
+  try {
+    const redis = await startRedis(scope);
+    pinToServers(redis.proc.pid);
+    for (let i = 0; i < 3; ++i) nodes.push(await startServer(kind, 1, ["--redis", redis.url, "--adapter", "redis-streams", "--recovery"]));
+    await waitForReaders(await redisClient(scope, redis), 3);
+    const nginx = await startNginx(scope, [nodes[0], { port: `${nodes[1].port} backup` }], { sticky: false });
+    pinToServers(nginx.pid);
+    const argv = [...(generatorCore !== null ? pin(generatorCore) : []), "node", path.join(here, "node/recovery_bench.mjs"),
+      "--url", nginx.url, "--publisher", `http://127.0.0.1:${nodes[2].port}`, "--victim-pid", String(nodes[0].proc.pid),
+      "--clients", String(plan.redis.recoveryClients)];
+    let result;
+    try {
+      result = JSON.parse((await run(argv[0], argv.slice(1), { timeout: 180000 })).stdout.trim().split("\n").pop());
+    } catch (err) {
+      if (!err.stdout?.trim()) throw err;
+      result = JSON.parse(err.stdout.trim().split("\n").pop());
+    }
+    process.stderr.write(`  ${kind} recovery after a node stops: done\n`);
+    return result;
+  } finally {
+    for (const x of nodes) if (x.proc.exitCode === null && x.proc.signalCode === null) await stopServer(x);
+    await scope.close();
+  }
+}
+
+async function measureRedisRows() {
+  const rows = {};
+  for (const adapter of ["redis", "redis-sharded"]) {
+    rows[adapter] = { node: await measureRedisCluster("node", adapter), sockio: await measureRedisCluster("sockio", adapter) };
+  }
+  rows.recovery = { node: await measureRecovery("node"), sockio: await measureRecovery("sockio") };
+  return rows;
+}
+
+const redisFailures = (rows) => [
+  ...["redis", "redis-sharded"].flatMap((a) => ["node", "sockio"].filter((k) => rows[a][k].failures > 0 ||
+    rows[a][k].deliveries < rows[a][k].expected_deliveries).map((k) => `${a} ${k}: ${rows[a][k].deliveries} of ` +
+    `${rows[a][k].expected_deliveries} deliveries, ${rows[a][k].failures} clients failed (${rows[a][k].first_error ?? "-"})`)),
+  ...["node", "sockio"].filter((k) => rows.recovery[k].error || rows.recovery[k].lost || rows.recovery[k].duplicated)
+    .map((k) => `recovery ${k}: ${rows.recovery[k].lost} ticks lost, ${rows.recovery[k].duplicated} received twice, ` +
+      `${rows.recovery[k].recovered} of ${rows.recovery[k].clients} clients recovered` +
+      (rows.recovery[k].error ? ` (${rows.recovery[k].error})` : "")),
+];
+
+function redisTable(rows) {
+  const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v).toFixed(2));
+  const { clients, bursts, recoveryClients } = plan.redis;
+  const d = (a, k) => rows[a][k].deliveries_per_second;
+  const r = (k) => rows.recovery[k];
+  return [
+    `Redis Cluster: three masters and four nodes on core 0, the load generator on core 1; ${clients} clients, a quarter ` +
+      `on each node in that node's room; ${bursts} broadcasts to each room at once, asked for on another node (every ` +
+      "delivery crosses Redis; the room lives on one node).", "",
+    "| adapter | deliveries/s Node | sockio | ratio | delivery p50 ms Node | sockio | p99 ms Node | sockio |",
+    "|---|---|---|---|---|---|---|---|",
+    ...["redis", "redis-sharded"].map((a) => `| ${a === "redis" ? "classic" : "sharded"} | ${f(d(a, "node"))} | ` +
+      `${f(d(a, "sockio"))} | ${(d(a, "sockio") / d(a, "node")).toFixed(2)} | ${f(rows[a].node.latency_ms.p50)} | ` +
+      `${f(rows[a].sockio.latency_ms.p50)} | ${f(rows[a].node.latency_ms.p99)} | ${f(rows[a].sockio.latency_ms.p99)} |`),
+    "",
+    `Recovery (Streams adapter, one Redis, nginx): ${recoveryClients} clients on a node that gets SIGTERM while a third ` +
+      `node ticks to their room every ${r("sockio").interval_ms} ms; each reconnects (100 ms delay) to the next node; ` +
+      "time from its disconnect to holding every tick asked for before its reconnection.", "",
+    "| servers | recovered | recovery p50 ms | p99 ms | max ms | reconnect p50 ms | lost | duplicated |",
+    "|---|---|---|---|---|---|---|---|",
+    ...["node", "sockio"].map((k) => `| ${k === "node" ? "Node" : "sockio"} | ${r(k).recovered} of ${r(k).clients} | ` +
+      `${f(r(k).recovery_ms.p50)} | ${f(r(k).recovery_ms.p99)} | ${f(r(k).recovery_ms.max)} | ${f(r(k).reconnect_ms_p50)} | ` +
+      `${r(k).lost} | ${r(k).duplicated} |`),
+    "",
+  ];
+}
+
 const clientFailures = (rows) => Object.entries(rows).flatMap(([n, r]) => ["js", "sockio"]
   .filter((k) => r[k].failures > 0 || r[k].ack_errors > 0)
   .map((k) => `client x${n} ${k}: ${r[k].failures} of ${r[k].clients} clients failed, ${r[k].ack_errors} loops broken ` +
@@ -218,6 +350,21 @@ if (only === "client") {
   process.exit(0);
 }
 
+if (only === "redis") {
+  process.stderr.write("redis\n");
+  const redis = await measureRedisRows();
+  const failures = redisFailures(redis);
+  const report = { date: new Date().toISOString(), machine, commit, quick, plan: plan.redis, redis, failures };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, "redis.json"), JSON.stringify(report, null, 2) + "\n");
+  const lines = [`# Benchmark: sockio vs Node socket.io on Redis`, "",
+    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "", ...redisTable(redis),
+    ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : [])];
+  writeFileSync(path.join(outDir, "redis.md"), lines.join("\n"));
+  process.stdout.write(lines.join("\n") + "\n");
+  process.exit(0);
+}
+
 const scenarios = {
   connect_rate: { scenario: "connect", extra: ["--clients", String(plan.connect)], figure: (r) => r.connections_per_second, unit: "conn/s", higher: true },
   echo_throughput: { scenario: "echo", extra: ["--clients", String(plan.echoClients), "--duration", String(plan.echoSeconds)], figure: (r) => r.acks_per_second, unit: "acks/s", higher: true },
@@ -251,6 +398,8 @@ raw.scaling = {
 };
 process.stderr.write("client\n");
 const client = await measureClients();
+process.stderr.write("redis\n");
+const redis = await measureRedisRows();
 
 for (const [name, s] of Object.entries(scenarios)) {
   const r = raw[s.from ?? name];
@@ -269,10 +418,10 @@ for (const [name, r] of Object.entries(raw)) {
     if (v.failures > 0) failures.push(`${label}: ${v.failures} of ${v.clients} clients (${v.first_error ?? "?"})`);
   }
 }
-failures.push(...clientFailures(client));
+failures.push(...clientFailures(client), ...redisFailures(redis));
 
 const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, failures, scaling: {
-  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, client, raw };
+  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, client, redis, raw };
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
@@ -292,6 +441,7 @@ const lines = [
     `adds ${fmt(raw.cluster_fanout.sockio.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.sockio.paced.latency_ms.p50)} ms ` +
     `to sockio's p50 (Node: ${fmt(raw.cluster_fanout.node.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.node.paced.latency_ms.p50)} ms).`, "",
   ...clientTable(client),
+  ...redisTable(redis),
   ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : []),
 ];
 writeFileSync(path.join(outDir, "latest.md"), lines.join("\n"));

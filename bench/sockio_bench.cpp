@@ -3,7 +3,7 @@
 //
 //   sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout|polling-echo] [--clients N]
 //                [--duration S] [--threads N] [--bursts K] [--payload BYTES]
-//                [--server-pid PID] [--json] [--raw] [--port2 M] [--paced]
+//                [--server-pid PID] [--json] [--raw] [--port2 M] [--paced] [--nodes P2,P3,…]
 //
 // Scenarios:
 //   connect  open N connections (handshake + namespace connect): connections/s, failures
@@ -14,6 +14,9 @@
 //   polling-echo  the echo over HTTP long-polling only (POST the event, GET its ack)
 // --port2 M (fanout): every other client connects to a second node of a cluster on M; the
 // broadcasts start on the first node, and the figures split same-node and cross-node.
+// --nodes P2,P3,… (fanout): a cluster of 1 + that many nodes; client i connects to node
+// i % nodes and joins that node's room ("bench-<node>"), and a client of the next node asks
+// for the broadcasts to it: every room lives on one node and every delivery crosses Redis.
 // --paced (fanout): one broadcast at a time, each once the previous reached every client:
 // the delivery latency without queueing (a wait of at most 5 ms between them: its poll).
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
@@ -62,7 +65,8 @@ bool wait_until(const std::function<bool()>& cond, double seconds) {
 int usage() {
   std::cerr << "usage: sockio-bench --port N [--host H] [--scenario connect|idle|echo|fanout] [--clients N]\n"
                "                    [--duration S] [--threads N] [--bursts K] [--payload BYTES]\n"
-               "                    [--server-pid PID] [--json] [--raw] [--port2 M] [--paced]\n";
+               "                    [--server-pid PID] [--json] [--raw] [--port2 M] [--paced]\n"
+               "                    [--nodes P2,P3,...]\n";
   return 2;
 }
 
@@ -76,7 +80,13 @@ std::optional<options> parse_options(int argc, char** argv) {
       opt.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
     else if (a == "--port2" && value)
       opt.port2 = static_cast<std::uint16_t>(std::stoi(argv[++i]));
-    else if (a == "--host" && value)
+    else if (a == "--nodes" && value) {
+      for (std::string_view list = argv[++i]; !list.empty();) {
+        const auto comma = std::min(list.find(','), list.size());
+        opt.nodes.push_back(static_cast<std::uint16_t>(std::stoi(std::string(list.substr(0, comma)))));
+        list.remove_prefix(std::min(comma + 1, list.size()));
+      }
+    } else if (a == "--host" && value)
       opt.host = argv[++i];
     else if (a == "--scenario" && value)
       opt.scenario = argv[++i];
@@ -124,15 +134,24 @@ class load {
   /// the seconds it took.
   double connect_all(const tcp::endpoint& endpoint, const tcp::endpoint& endpoint2) {
     const auto& opt = shared_.opt;
+    std::vector<tcp::endpoint> nodes{endpoint};
+    for (const auto port : opt.nodes) nodes.emplace_back(endpoint.address(), port);
     const auto start = clock_type::now();
     for (unsigned i = 0; i < opt.clients; ++i) {
       const auto t = i % opt.threads;
       auto c = opt.scenario == "polling-echo" ? make_polling_client(*contexts_[t], shared_, per_thread_[t])
                                               : make_ws_client(*contexts_[t], shared_, per_thread_[t]);
       clients_.push_back(c);
-      const bool second = opt.port2 != 0 && i % 2 == 1;
-      if (second) c->set_remote();
-      net::post(*contexts_[t], [c, e = second ? endpoint2 : endpoint] { c->start(e); });
+      auto e = endpoint;
+      if (!opt.nodes.empty()) {
+        e = nodes[i % nodes.size()];
+        c->set_room("bench-" + std::to_string(i % nodes.size()));
+        c->set_remote();
+      } else if (opt.port2 != 0 && i % 2 == 1) {
+        e = endpoint2;
+        c->set_remote();
+      }
+      net::post(*contexts_[t], [c, e] { c->start(e); });
     }
     wait_until(
         [&] {
@@ -149,6 +168,7 @@ class load {
     for (auto& c : clients_) net::post(c->context(), [c, fn] { fn(*c); });
   }
   client& first() { return *clients_.front(); }
+  client& at(std::size_t i) { return *clients_.at(i); }
 
   /// Closes every client, stops the threads and merges their figures.
   stats finish() {
@@ -217,17 +237,37 @@ double run_scenario(load& l, long rss_before, json& result) {
     if (!wait_until([&] { return shared.joined >= shared.ready; }, 30)) {
       std::cerr << "sockio-bench: only " << shared.joined << " clients joined the room\n";
     }
+    if (const auto n = opt.nodes.size() + 1; n > 1) {
+      // A node may subscribe to a room's channel after the join is acknowledged (sharded
+      // adapter): broadcasts to every room, unmeasured, until each client got one.
+      for (int round = 0; round < 20 && shared.warm < shared.ready; ++round) {
+        for (std::size_t m = 0; m < n && m < opt.clients; ++m) {
+          net::post(l.at(m).context(),
+                    [&c = l.at(m), room = "bench-" + std::to_string((m + n - 1) % n)] { c.request_burst(1, room); });
+        }
+        wait_until([&] { return shared.warm >= shared.ready; }, 0.5);
+      }
+      if (shared.warm < shared.ready) std::cerr << "sockio-bench: only " << shared.warm << " clients got a broadcast\n";
+    }
+    shared.measured_from_us = now_us();
     shared.measuring = true;
     const auto start = clock_type::now();
     const std::uint64_t expected = std::uint64_t{shared.ready} * opt.bursts;
     if (opt.paced) {
       // Latency without queueing: each broadcast starts once the previous one arrived everywhere.
       for (unsigned k = 1; k <= opt.bursts; ++k) {
-        net::post(l.first().context(), [&c = l.first()] { c.request_burst(1); });
+        net::post(l.first().context(), [&c = l.first()] { c.request_burst(1, "bench"); });
         if (!wait_until([&] { return shared.deliveries >= std::uint64_t{shared.ready} * k; }, 30)) break;
       }
+    } else if (const auto n = opt.nodes.size() + 1; n > 1) {
+      // The first client of node m (client m) asks for the broadcasts to node m - 1's room.
+      for (std::size_t m = 0; m < n && m < opt.clients; ++m) {
+        net::post(l.at(m).context(), [&c = l.at(m), room = "bench-" + std::to_string((m + n - 1) % n),
+                                      count = opt.bursts] { c.request_burst(count, room); });
+      }
+      wait_until([&] { return shared.deliveries >= expected; }, std::max(opt.duration, 30.0));
     } else {
-      net::post(l.first().context(), [&c = l.first(), n = opt.bursts] { c.request_burst(n); });
+      net::post(l.first().context(), [&c = l.first(), n = opt.bursts] { c.request_burst(n, "bench"); });
       wait_until([&] { return shared.deliveries >= expected; }, std::max(opt.duration, 30.0));
     }
     shared.measuring = false;
@@ -252,7 +292,10 @@ void report(const options& opt, stats& total, double measured, json& result) {
     result["deliveries_per_second"] = total.deliveries / std::max(measured, 1e-9);
     result["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.5)},
                             {"p99", percentile(total.latencies_us, 0.99)}};
-    if (opt.port2 != 0) {  // latency_ms is then the first node's own clients'
+    if (!opt.nodes.empty()) {  // every delivery crossed Redis
+      result["latency_ms"] = {{"p50", percentile(total.remote_latencies_us, 0.5)},
+                              {"p99", percentile(total.remote_latencies_us, 0.99)}};
+    } else if (opt.port2 != 0) {  // latency_ms is then the first node's own clients'
       result["cross_node_deliveries"] = total.remote_deliveries;
       result["cross_node_deliveries_per_second"] = total.remote_deliveries / std::max(measured, 1e-9);
       result["cross_node_latency_ms"] = {{"p50", percentile(total.remote_latencies_us, 0.5)},

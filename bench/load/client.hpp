@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sockio::bench {
@@ -23,6 +24,9 @@ struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::uint16_t port2 = 0;  // a second node of a cluster: every other client connects there
+  // --nodes: further nodes of a cluster; client i connects to node i % (1 + nodes.size())
+  // and joins that node's own room, and every broadcast crosses to the room's node.
+  std::vector<std::uint16_t> nodes;
   std::string scenario = "echo";
   unsigned clients = 100;
   double duration = 5;
@@ -60,8 +64,10 @@ struct shared_state {
   options opt;
   std::atomic<unsigned> ready{0};
   std::atomic<bool> measuring{false};
+  std::atomic<std::int64_t> measured_from_us{0};  // fanout: ticks asked for earlier are not counted
   std::atomic<bool> done{false};
   std::atomic<unsigned> joined{0};
+  std::atomic<unsigned> warm{0};       // clients that got a broadcast before the measure (--nodes)
   std::atomic<std::uint64_t> acks{0};  // progress counters, read by the main thread
   std::atomic<std::uint64_t> deliveries{0};
 };
@@ -76,11 +82,14 @@ class client {
 
   net::io_context& context() { return context_; }
   virtual void start(const tcp::endpoint& endpoint) = 0;
+  /// Joins this client's room.
   virtual void join_room() {}
-  /// Asks the server for `count` broadcasts to the room.
-  virtual void request_burst(unsigned /*count*/) {}
-  /// The client is on the cluster's second node (its deliveries crossed Redis).
+  /// Asks the server for `count` broadcasts to `room`.
+  virtual void request_burst(unsigned /*count*/, const std::string& /*room*/) {}
+  /// The client is on another node than the broadcasts' (its deliveries crossed Redis).
   void set_remote() { remote_ = true; }
+  /// The room this client joins (default "bench").
+  void set_room(std::string room) { room_ = std::move(room); }
   void close() {
     beast::error_code ignored;
     socket_.close(ignored);
@@ -103,7 +112,9 @@ class client {
   shared_state& shared_;
   stats& stats_;
   std::string payload_;
+  std::string room_ = "bench";
   bool remote_ = false;
+  bool warm_ = false;  // got a tick before the measure
 };
 
 /// A client speaking Socket.IO over WebSocket (ws_client.cpp), or over long-polling only

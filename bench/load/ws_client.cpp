@@ -43,9 +43,9 @@ class connection final : public client, public std::enable_shared_from_this<conn
 
   /// Connect time of this client in microseconds (valid once connected).
   std::int64_t connect_us() const { return connect_us_; }
-  void join_room() override { send("420[\"join\",\"bench\"]"); }
-  void request_burst(unsigned count) override {
-    const json args = json::array({"burst", "bench", count, now_us(), payload_});
+  void join_room() override { send("420" + json::array({"join", room_}).dump()); }
+  void request_burst(unsigned count, const std::string& room) override {
+    const json args = json::array({"burst", room, count, now_us(), payload_});
     send("42" + std::to_string(++ack_id_) + args.dump());
   }
 
@@ -101,11 +101,15 @@ class connection final : public client, public std::enable_shared_from_this<conn
     }
     if (m.starts_with("43")) return on_ack();
     if (m.starts_with("42[\"tick\",")) {
-      if (!shared_.measuring) return;
-      ++stats_.deliveries;
-      shared_.deliveries.fetch_add(1, std::memory_order_relaxed);
       std::int64_t ts = 0;
       std::from_chars(m.data() + 10, m.data() + m.size(), ts);
+      // A broadcast asked for before the measure (a warm-up round) is not counted.
+      if (!shared_.measuring || ts < shared_.measured_from_us) {
+        if (!std::exchange(warm_, true)) ++shared_.warm;
+        return;
+      }
+      ++stats_.deliveries;
+      shared_.deliveries.fetch_add(1, std::memory_order_relaxed);
       const auto latency = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_us() - ts));
       if (remote_) {
         ++stats_.remote_deliveries;

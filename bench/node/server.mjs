@@ -2,7 +2,11 @@
 // the same handlers as bench/bench_server.cpp.
 //
 //   node bench/node/server.mjs [--port N] [--redis URL]     prints "listening on port N"
-//   (--redis: a node of a cluster on that Redis, with @socket.io/redis-adapter)
+//        [--adapter redis|redis-sharded|redis-streams] [--redis-cluster] [--recovery]
+//   (--redis: a node of a cluster on that Redis, with @socket.io/redis-adapter's
+//   createAdapter or createShardedAdapter, or @socket.io/redis-streams-adapter;
+//   --redis-cluster: URL is a node of a Redis Cluster (createCluster); --recovery:
+//   connectionStateRecovery, 60 s)
 //
 // - "echo" (...args, ack)         -> ack(...args)
 // - "join" (room, ack)            -> joins, ack()
@@ -13,16 +17,29 @@ import { Server } from "socket.io";
 const portArg = process.argv.indexOf("--port");
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 3001;
 
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const httpServer = createServer();
-const io = new Server(httpServer, { serveClient: false });
-const redisArg = process.argv.indexOf("--redis");
-if (redisArg > 0) {
-  const { createClient } = await import("redis");
-  const { createAdapter } = await import("@socket.io/redis-adapter");
-  const pub = createClient({ url: process.argv[redisArg + 1] });
+const io = new Server(httpServer, {
+  serveClient: false,
+  connectionStateRecovery: process.argv.includes("--recovery") ? { maxDisconnectionDuration: 60000 } : undefined,
+});
+const redisUrl = arg("--redis", null);
+const redis = [];
+if (redisUrl) {
+  const { createClient, createCluster } = await import("redis");
+  const { createAdapter, createShardedAdapter } = await import("@socket.io/redis-adapter");
+  const pub = process.argv.includes("--redis-cluster") ? createCluster({ rootNodes: [{ url: redisUrl }] })
+    : createClient({ url: redisUrl });
   const sub = pub.duplicate();
+  redis.push(pub, sub);
   await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(createAdapter(pub, sub));
+  const adapter = arg("--adapter", "redis");
+  if (adapter === "redis-streams") {
+    const { createAdapter: createStreamsAdapter } = await import("@socket.io/redis-streams-adapter");
+    io.adapter(createStreamsAdapter(pub));
+  } else {
+    io.adapter(adapter === "redis-sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
+  }
 }
 
 io.on("connection", (socket) => {
@@ -43,5 +60,10 @@ io.on("connection", (socket) => {
 httpServer.listen(port, "127.0.0.1", () => {
   console.log(`listening on port ${httpServer.address().port}`);
 });
-process.on("SIGTERM", () => io.close(() => process.exit(0)));
-process.on("SIGINT", () => io.close(() => process.exit(0)));
+// io.close() persists the sessions (connection state recovery) before the Redis clients quit.
+const stop = () => {
+  io.close();
+  Promise.allSettled(redis.map((c) => c.quit())).finally(() => process.exit(0));
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -282,7 +282,8 @@ export function until(sockets, predicate, what, ms = EVENT_TIMEOUT_MS) {
 
 // Real nginx with examples/cluster/nginx.conf.template (sticky by client address) in front
 // of `backends` (each with a `port`), on a free loopback port; stopped after `t`.
-export async function startNginx(t, backends) {
+// `sticky: false` drops the hash (round robin, so a backend may be `"PORT backup"`).
+export async function startNginx(t, backends, { sticky = true } = {}) {
   const dir = tempDir(t);
   const prefix = joinPath(dir, "nginx");
   mkdirSync(prefix, { recursive: true });
@@ -290,7 +291,8 @@ export async function startNginx(t, backends) {
   const conf = readFileSync(NGINX_TEMPLATE, "utf8")
     .replaceAll("@PREFIX@", prefix)
     .replaceAll("@LISTEN@", `127.0.0.1:${port}`)
-    .replaceAll("@UPSTREAMS@", backends.map((b) => `server 127.0.0.1:${b.port};`).join(" "));
+    .replaceAll("@UPSTREAMS@", backends.map((b) => `server 127.0.0.1:${b.port};`).join(" "))
+    .replace(sticky ? "" : "hash $remote_addr consistent;", "");
   const path = joinPath(dir, "nginx.conf");
   writeFileSync(path, conf);
   const proc = spawn("nginx", ["-p", prefix, "-c", path], { stdio: ["ignore", "pipe", "pipe"] });
@@ -315,5 +317,5 @@ export async function startNginx(t, backends) {
     if (Date.now() > deadline) throw new Error(`nginx did not answer: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, url: `http://127.0.0.1:${port}` };
+  return { port, url: `http://127.0.0.1:${port}`, pid: proc.pid };
 }
