@@ -4,11 +4,12 @@
 //
 //   cluster_node --redis URL --name NAME [--specific] [--port N] [--host ADDR] [--threads N]
 //                [--adapter classic|sharded|streams] [--mode static|dynamic|dynamic-private]
-//                [--redis-cluster] [--recovery]
+//                [--redis-cluster] [--recovery] [--persist-connected]
 //   (--specific: publish_on_specific_response_channel; --redis-cluster: the classic adapter
 //   with URL a node of a Redis Cluster; --adapter sharded: the sharded adapter, URL a node
 //   of a Redis Cluster or a Redis >= 7; --mode: its subscription mode; --adapter streams:
-//   @socket.io/redis-streams-adapter's; --recovery: connection state recovery, 60 s)
+//   @socket.io/redis-streams-adapter's; --recovery: connection state recovery, 60 s;
+//   --persist-connected: the Streams adapter keeps connected sockets' sessions too)
 //
 // - on connection (not a recovered one): socket.data = {node: NAME, user: auth.user}
 // - "join" (room)              -> joins, acknowledges
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
   bool specific = false;
   bool redis_cluster = false;
   bool recovery = false;
+  bool persist_connected = false;
   std::string adapter = "classic";
   std::string mode = "dynamic";
   node_app app;
@@ -191,6 +193,8 @@ int main(int argc, char** argv) {
       redis_cluster = true;
     } else if (arg == "--recovery") {
       recovery = true;
+    } else if (arg == "--persist-connected") {
+      persist_connected = true;
     } else if (arg == "--adapter" && i + 1 < argc) {
       adapter = argv[++i];
     } else if (arg == "--mode" && i + 1 < argc) {
@@ -213,6 +217,7 @@ int main(int argc, char** argv) {
     o.connection.url = redis_url;
     o.requests_timeout = 2000ms;
     o.block_time = 1000ms;
+    o.persist_connected_sessions = persist_connected;
     node = std::make_unique<sockio::redis::streams_node>(o);
   } else if (adapter == "sharded") {
     using sockio::redis::cluster_wire::subscription_mode;

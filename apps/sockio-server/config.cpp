@@ -113,6 +113,10 @@ std::vector<key_def> keys_of(config& c) {
       {"cluster", "stream_max_len",
        "redis-streams: entries the stream keeps (XADD MAXLEN ~): how far back a session recovers",
        int_target{&c.cluster_stream_max_len, 1, 1LL << 40}},
+      {"cluster", "persist_connected_sessions",
+       "redis-streams with server.recovery_ms: keep connected sockets' sessions in Redis too, so that "
+       "clients of a node that dies (SIGKILL, crash) are recovered on another",
+       &c.cluster_persist_connected_sessions},
       {"metrics", "enabled", "serve Prometheus metrics", &c.metrics_enabled},
       {"metrics", "path", "metrics path", &c.metrics_path},
       {"api", "key", "bearer key of the HTTP API under /api/; empty: API off", &c.api_key},
@@ -277,6 +281,9 @@ std::string validate(const config& c) {
         c.cluster_subscription_mode != "dynamic-private") {
       return at("cluster.subscription_mode") + "must be static, dynamic or dynamic-private";
     }
+  }
+  if (c.cluster_persist_connected_sessions && (c.cluster_adapter != "redis-streams" || c.recovery_ms == 0)) {
+    return at("cluster.persist_connected_sessions") + "needs cluster.adapter redis-streams and server.recovery_ms > 0";
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return at(c.tls_cert.empty() ? "tls.key" : "tls.cert") + "tls.cert and tls.key must be set together";

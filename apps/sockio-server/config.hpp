@@ -70,6 +70,8 @@ struct config {
   std::string cluster_subscription_mode = "dynamic";  ///< redis-sharded: static, dynamic or dynamic-private
   std::int64_t cluster_requests_timeout_ms = 5000;
   std::int64_t cluster_stream_max_len = 10000;  ///< redis-streams: XADD … MAXLEN ~
+  /// redis-streams with recovery: connected sockets' sessions are kept in Redis too.
+  bool cluster_persist_connected_sessions = false;
 
   // [metrics]
   bool metrics_enabled = true;

@@ -117,6 +117,7 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
     cluster.connection.tls_ca_file = config_.cluster_redis_ca_file;
     cluster.channel_prefix = config_.cluster_key_prefix;
     cluster.max_len = static_cast<std::size_t>(config_.cluster_stream_max_len);
+    cluster.persist_connected_sessions = config_.cluster_persist_connected_sessions;
     cluster.requests_timeout = std::chrono::milliseconds(config_.cluster_requests_timeout_ms);
     cluster_ = std::make_unique<redis::streams_node>(std::move(cluster));
   }

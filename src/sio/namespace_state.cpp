@@ -117,6 +117,7 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
     if (!s->connected_) break;
     handler(s);
   }
+  s->session_changed();  // with what the handlers set
 }
 
 void namespace_state::remove(socket& s) {

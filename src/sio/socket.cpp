@@ -171,10 +171,16 @@ void socket::join(const room& r) {
     return;
   }
   nsp_->state().adapter->add_all(*this, {r});
+  session_changed();
 }
 
 void socket::join(const std::vector<room>& rooms) {
-  for (const auto& r : rooms) join(r);
+  if (!connected_) {
+    rooms_.insert(rooms.begin(), rooms.end());
+    return;
+  }
+  for (const auto& r : rooms) nsp_->state().adapter->add_all(*this, {r});
+  session_changed();
 }
 
 void socket::leave(const room& r) {
@@ -183,6 +189,14 @@ void socket::leave(const room& r) {
     return;
   }
   nsp_->state().adapter->del(*this, r);
+  session_changed();
+}
+
+void socket::session_changed() {
+  auto& st = nsp_->state();
+  if (connected_ && st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
+    st.adapter->keep_session({id_, pid_, rooms_, data()});
+  }
 }
 
 broadcast_operator socket::to(const room& r) const {
@@ -222,6 +236,8 @@ void socket::on_close(std::string_view reason) {
   auto& st = nsp_->state();
   if (st.recovery_enabled() && detail::recoverable(reason)) {
     st.adapter->persist_session({id_, pid_, rooms_, data()});
+  } else if (st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
+    st.adapter->forget_session(pid_);
   }
   st.adapter->del_all(*this);
   st.remove(*this);

@@ -310,55 +310,70 @@ test("a bad cluster configuration stops start-up with the key at fault", async (
   r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-redis-cluster", "true", "--cluster-redis-url", "unix:///tmp/r.sock"]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /cluster\.redis_url: a Redis Cluster node is redis:\/\/ or rediss:\/\/: unix:\/\/\/tmp\/r\.sock/);
+  r = await runGateway(t, ["--cluster-adapter", "redis", "--cluster-persist-connected-sessions", "true"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cluster\.persist_connected_sessions: needs cluster\.adapter redis-streams and server\.recovery_ms > 0/);
+  r = await runGateway(t, ["--cluster-adapter", "redis-streams", "--cluster-persist-connected-sessions", "true"]);
+  assert.match(r.stderr, /cluster\.persist_connected_sessions: needs/);
 });
 
-test("redis-streams with --recovery-ms: a gateway stopped behind nginx, its client recovers on the other with every message it missed", async (t) => {
-  const redis = await startRedis(t);
-  const control = await redisClient(t, redis);
-  const flags = ["--cluster-adapter", "redis-streams", "--cluster-redis-url", redis.url, "--recovery-ms", "60000"];
-  const [a, b] = await Promise.all([startGateway(t, flags), startGateway(t, flags)]);
-  await waitForNodes(control, 2, "socket.io#/#");
-  await waitForReaders(control, 2);
-  const nginx = await startNginx(t, [a, b]);
-  const sender = await connectedClient(t, url(b), { auth: {} });
-  const onA = async () => (await scrape(a)).metrics.value("sockio_connections", { transport: "websocket" });
+// SIGTERM: the gateway drains, its sessions go to Redis; SIGKILL: with
+// --cluster-persist-connected-sessions they were there already.
+for (const signal of ["SIGTERM", "SIGKILL"]) {
+  test(`redis-streams with --recovery-ms: a gateway ${signal === "SIGTERM" ? "stopped" : "killed"} behind nginx, its client recovers on the other with every message it missed`, async (t) => {
+    const redis = await startRedis(t);
+    const control = await redisClient(t, redis);
+    const flags = ["--cluster-adapter", "redis-streams", "--cluster-redis-url", redis.url, "--recovery-ms", "60000",
+      ...(signal === "SIGKILL" ? ["--cluster-persist-connected-sessions", "true"] : [])];
+    const [a, b] = await Promise.all([startGateway(t, flags), startGateway(t, flags)]);
+    await waitForNodes(control, 2, "socket.io#/#");
+    await waitForReaders(control, 2);
+    const nginx = await startNginx(t, [a, b]);
+    const sender = await connectedClient(t, url(b), { auth: {} });
+    const onA = async () => (await scrape(a)).metrics.value("sockio_connections", { transport: "websocket" });
 
-  // A client that nginx sends to gateway A (it hashes the client's address).
-  let client;
-  for (let n = 2; !client; ++n) {
-    assert.ok(n < 250, "no client address reaches gateway A");
-    const before = await onA();
-    const agent = new http.Agent({ keepAlive: true, localAddress: `127.0.0.${n}` });
-    const socket = io(nginx.url, { forceNew: true, transports: ["websocket"], agent, auth: {},
-      reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0 });
-    t.after(() => {
-      socket.close();
-      agent.destroy();
-    });
-    await withTimeout(new Promise((resolve) => socket.once("connect", resolve)), EVENT_TIMEOUT_MS, "connect");
-    if ((await onA()) > before) client = socket;
-    else socket.close();
-  }
-  const id = client.id;
-  assert.equal((await emitAck(client, "join", "lobby")).ok, true);
-  const got = [];
-  client.on("msg", (n, offset) => got.push([n, offset]));
-
-  const total = 40;
-  const sending = (async () => {
-    for (let i = 1; i <= total; ++i) {
-      assert.equal((await emitAck(sender.socket, "publish", "lobby", "msg", i)).ok, true);
-      await new Promise((r) => setTimeout(r, 15));
+    // A client that nginx sends to gateway A (it hashes the client's address).
+    let client;
+    for (let n = 2; !client; ++n) {
+      assert.ok(n < 250, "no client address reaches gateway A");
+      const before = await onA();
+      const agent = new http.Agent({ keepAlive: true, localAddress: `127.0.0.${n}` });
+      const socket = io(nginx.url, { forceNew: true, transports: ["websocket"], agent, auth: {},
+        reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0 });
+      t.after(() => {
+        socket.close();
+        agent.destroy();
+      });
+      await withTimeout(new Promise((resolve) => socket.once("connect", resolve)), EVENT_TIMEOUT_MS, "connect");
+      if ((await onA()) > before) client = socket;
+      else socket.close();
     }
-  })();
-  await untilTrue(() => got.length >= 8, "the first messages");
-  const reconnected = new Promise((resolve) => client.io.once("reconnect", resolve));
-  await a.stop();  // SIGTERM: the gateway drains, its sessions go to Redis
-  await withTimeout(reconnected, EVENT_TIMEOUT_MS, "the reconnection through nginx");
-  await sending;
-  await untilTrue(() => got.length >= total, `${total} messages`, 10000);
-  assert.equal(client.recovered, true);
-  assert.equal(client.id, id);
-  assert.deepEqual(got.map(([n]) => n), Array.from({ length: total }, (_, i) => i + 1), "each once, in order");
-  for (const [, offset] of got) assert.match(offset, /^\d+-\d+$/);
-});
+    const id = client.id;
+    assert.equal((await emitAck(client, "join", "lobby")).ok, true);
+    const got = [];
+    client.on("msg", (n, offset) => got.push([n, offset]));
+
+    const total = 40;
+    const sending = (async () => {
+      for (let i = 1; i <= total; ++i) {
+        assert.equal((await emitAck(sender.socket, "publish", "lobby", "msg", i)).ok, true);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    await untilTrue(() => got.length >= 8, "the first messages");
+    const reconnected = new Promise((resolve) => client.io.once("reconnect", resolve));
+    if (signal === "SIGKILL") {
+      process.kill(a.proc.pid, "SIGKILL");
+      await a.exited;
+    } else {
+      await a.stop();
+    }
+    await withTimeout(reconnected, EVENT_TIMEOUT_MS, "the reconnection through nginx");
+    await sending;
+    await untilTrue(() => got.length >= total, `${total} messages`, 10000);
+    assert.equal(client.recovered, true);
+    assert.equal(client.id, id);
+    assert.deepEqual(got.map(([n]) => n), Array.from({ length: total }, (_, i) => i + 1), "each once, in order");
+    for (const [, offset] of got) assert.match(offset, /^\d+-\d+$/);
+  });
+}

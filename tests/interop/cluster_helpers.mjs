@@ -206,13 +206,15 @@ export async function waitForReaders(client, n) {
 // A sockio cluster node (examples/cluster_node.cpp), stopped after `t`.
 // sharded: {mode}, the sharded adapter in that subscription mode (redis a Redis Cluster).
 // onCluster: the classic adapter with redis.url a node of a Redis Cluster. streams: the
-// Streams adapter; recovery: connection state recovery on.
-export async function startCppNode(t, redis, name,
-  { threads = 1, specific = false, sharded = null, onCluster = false, streams = false, recovery = false } = {}) {
+// Streams adapter; recovery: connection state recovery on; persistConnected: the Streams
+// adapter keeps connected sockets' sessions too.
+export async function startCppNode(t, redis, name, { threads = 1, specific = false, sharded = null, onCluster = false,
+  streams = false, recovery = false, persistConnected = false } = {}) {
   const fixture = spawnFixture(CLUSTER_NODE, ["--port", "0", "--host", "127.0.0.1", "--threads", String(threads),
     "--redis", redis.url, "--name", name, ...(specific ? ["--specific"] : []),
     ...(sharded ? ["--adapter", "sharded", "--mode", sharded.mode] : []), ...(onCluster ? ["--redis-cluster"] : []),
-    ...(streams ? ["--adapter", "streams"] : []), ...(recovery ? ["--recovery"] : [])]);
+    ...(streams ? ["--adapter", "streams"] : []), ...(recovery ? ["--recovery"] : []),
+    ...(persistConnected ? ["--persist-connected"] : [])]);
   t.after(() => fixture.stop());
   await fixture.listening();
   fixture.name = name;

@@ -58,16 +58,19 @@ describe("streams adapter: Node + sockio on one Redis", () => {
   });
 });
 
-// A node stopped while events are published to its clients' room: the clients reconnect
-// through nginx to another node, which finds their sessions in Redis (the stopping node
-// kept them there) and sends every event they missed from the stream, once, in order.
-for (const [from, to] of [["cpp", "cpp"], ["cpp", "js"], ["js", "cpp"]]) {
-  test(`recovery across nodes behind nginx, ${from} -> ${to}: the same id, rooms and data, every missed event once`,
-    async (t) => {
+// A node stopped (SIGTERM) or killed (SIGKILL) while events are published to its clients'
+// room: the clients reconnect through nginx to another node, which finds their sessions in
+// Redis (the stopping node wrote them as it disconnected its sockets; a killed one, with
+// persist_connected_sessions, had them there while they were connected) and sends every
+// event they missed from the stream, once, in order. (A killed Node node writes nothing.)
+for (const [from, to, signal] of [["cpp", "cpp", "SIGTERM"], ["cpp", "js", "SIGTERM"], ["js", "cpp", "SIGTERM"],
+  ["cpp", "cpp", "SIGKILL"], ["cpp", "js", "SIGKILL"]]) {
+  test(`recovery across nodes behind nginx, ${from} -> ${to}, ${signal}: the same id, rooms and data, every missed ` +
+    "event once", async (t) => {
       const redis = await startRedis(t);
       const control = await redisClient(t, redis);
       const start = (kind, name) => (kind === "js" ? startNodeNode : startCppNode)(t, redis, name,
-        { streams: true, recovery: true });
+        { streams: true, recovery: true, persistConnected: signal === "SIGKILL" && name === "victim" });
       const [victim, survivor, publisher] = await Promise.all([
         start(from, "victim"), start(to, "survivor"), start("cpp", "publisher")]);
       await waitForNodes(control, 3, "socket.io#/#");
@@ -110,7 +113,12 @@ for (const [from, to] of [["cpp", "cpp"], ["cpp", "js"], ["js", "cpp"]]) {
       })();
       await untilTrue(() => ticks.length >= 10, "the first ticks");
       const reconnected = new Promise((resolve) => client.io.once("reconnect", resolve));
-      await victim.stop();
+      if (signal === "SIGKILL") {
+        process.kill(victim.proc.pid, "SIGKILL");
+        await victim.exited;
+      } else {
+        await victim.stop();
+      }
       await withTimeout(reconnected, EVENT_TIMEOUT_MS, "the reconnection through nginx");
       await ticking;
       await untilTrue(() => ticks.length >= total, `${total} ticks (got ${ticks.length})`, 10000);

@@ -67,6 +67,16 @@ class adapter {
 
   /// Keeps a disconnected socket's state for connection state recovery.
   virtual void persist_session(session_snapshot session) = 0;
+  /// Whether the adapter also keeps the sessions of connected sockets (`keep_session`),
+  /// so that they can be recovered on another node should this one die without
+  /// disconnecting them. Default: no.
+  virtual bool keeps_connected_sessions() const { return false; }
+  /// When `keeps_connected_sessions()`: a connected socket's state, on connect (after the
+  /// connection handlers) and after each room change, on the socket's shard.
+  virtual void keep_session(session_snapshot /*session*/) {}
+  /// When `keeps_connected_sessions()`: a socket that disconnected for a reason recovery
+  /// does not cover; its kept session goes.
+  virtual void forget_session(const std::string& /*pid*/) {}
   /// Finds a kept session and what it missed since `offset`; nullopt if unknown,
   /// expired, or the offset is no longer known.
   virtual void restore_session(std::string pid, std::string offset,

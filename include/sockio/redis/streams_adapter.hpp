@@ -34,6 +34,16 @@ struct streams_adapter_options {
   /// an ack wait for the other nodes; also the timeout of a broadcast with acks that has
   /// none. (Node's ClusterAdapter: 5,000 ms.)
   std::chrono::milliseconds requests_timeout{5000};
+  /// With connection state recovery on: also keep the session of every *connected* socket
+  /// in Redis (written on connect and after each room change, written again every half
+  /// `max_disconnection_duration`), so that its client is recovered on another node even
+  /// when this one dies without disconnecting it (SIGKILL, a crash, the host lost). A
+  /// socket that disconnects for good has its session deleted. sockio only: Node's adapter
+  /// writes a session when its socket disconnects (a Node node that dies loses them); Node
+  /// nodes restore the sessions sockio writes. Costs a SET per connect and room change,
+  /// and one per connected socket every half expiry. `socket.data` changed later than the
+  /// last of these is not in the session.
+  bool persist_connected_sessions = false;
 };
 
 namespace detail {

@@ -138,6 +138,8 @@ class socket : public std::enable_shared_from_this<socket> {
   void on_packet(json data, std::optional<std::uint64_t> ack_id);
   void on_ack(std::uint64_t id, json args);
   void on_close(std::string_view reason);
+  /// Hands the socket's state to an adapter that keeps connected sessions.
+  void session_changed();
   void dispatch(json packet, std::optional<std::uint64_t> ack_id);
   void run_packet_middlewares(std::size_t index, std::shared_ptr<json> packet, std::optional<std::uint64_t> ack_id);
   void send_event(json data, std::optional<std::uint64_t> ack_id, bool volatile_ = false);

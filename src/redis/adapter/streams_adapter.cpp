@@ -167,8 +167,40 @@ void streams_adapter::on_remote_broadcast(sio::packet p, const sio::broadcast_op
 
 void streams_adapter::persist_session(sio::session_snapshot session) {
   const auto ms = std::to_string(sockets_.max_disconnection_duration().count());
+  // Sent at once (not behind the adapter's guard): a stopping server's sessions must reach
+  // Redis after its namespaces are gone.
   node_->pub.command(
       {"SET", node_->options.session_key_prefix + session.pid, cluster_wire::encode_session(session), "PX", ms});
+  if (keeps_connected_sessions()) on_node([this, pid = std::move(session.pid)] { kept_.erase(pid); });
+}
+
+bool streams_adapter::keeps_connected_sessions() const {
+  return node_->options.persist_connected_sessions && sockets_.recovery_enabled();
+}
+
+void streams_adapter::keep_session(sio::session_snapshot session) {
+  on_node([this, pid = session.pid, encoded = cluster_wire::encode_session(session)]() mutable {
+    node_->pub.command({"SET", node_->options.session_key_prefix + pid, encoded, "PX",
+                        std::to_string(sockets_.max_disconnection_duration().count())});
+    kept_[std::move(pid)] = std::move(encoded);
+  });
+}
+
+void streams_adapter::forget_session(const std::string& pid) {
+  on_node([this, pid] {
+    kept_.erase(pid);
+    node_->pub.command({"DEL", node_->options.session_key_prefix + pid});
+  });
+}
+
+void streams_adapter::refresh_sessions() {
+  const auto ttl = sockets_.max_disconnection_duration();
+  const auto now = std::chrono::steady_clock::now();
+  if (kept_.empty() || now - refreshed_at_ < ttl / 2) return;
+  refreshed_at_ = now;
+  for (const auto& [pid, encoded] : kept_) {
+    node_->pub.command({"SET", node_->options.session_key_prefix + pid, encoded, "PX", std::to_string(ttl.count())});
+  }
 }
 
 void streams_adapter::restore_session(std::string pid, std::string offset,

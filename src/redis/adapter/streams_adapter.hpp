@@ -2,9 +2,11 @@
 // over a Redis stream and pub/sub, as @socket.io/redis-streams-adapter 0.3.x).
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cluster_adapter.hpp"
@@ -25,6 +27,10 @@ class streams_adapter final : public cluster_adapter {
   void del_sockets(const sio::broadcast_options& options, const std::vector<sio::room>& rooms) override;
   void disconnect_sockets(const sio::broadcast_options& options, bool close) override;
   void persist_session(sio::session_snapshot session) override;
+  /// With `persist_connected_sessions` and recovery on.
+  bool keeps_connected_sessions() const override;
+  void keep_session(sio::session_snapshot session) override;
+  void forget_session(const std::string& pid) override;
   void restore_session(std::string pid, std::string offset,
                        std::function<void(std::optional<sio::restored_session>)> callback) override;
 
@@ -35,6 +41,9 @@ class streams_adapter final : public cluster_adapter {
   /// On the node's thread: the reader has handed over every entry of the stream up to `id`
   /// (restores waiting for it finish).
   void on_stream_read(const std::string& id);
+  /// On the node's thread, often (after each XREAD): writes the kept sessions of connected
+  /// sockets again when half their expiry has passed since the last time.
+  void refresh_sessions();
 
  protected:
   std::function<void()> publisher(cluster_wire::message_type type, const cluster_wire::ojson& data,
@@ -85,6 +94,8 @@ class streams_adapter final : public cluster_adapter {
   std::deque<delivered> recent_;  // the last broadcasts delivered here (recovery on)
   std::string forgotten_up_to_;   // the newest id dropped from `recent_`
   std::vector<waiting_restore> waiting_;
+  std::unordered_map<std::string, std::string> kept_;  // pid -> encoded session of a connected socket
+  std::chrono::steady_clock::time_point refreshed_at_{};
 };
 
 }  // namespace sockio::redis::detail

@@ -128,6 +128,10 @@ void streams_state::read() {
     reading_ = false;
     if (!ec) {
       on_entries(r);
+      {
+        std::lock_guard lock(routes_mutex_);
+        for (const auto& [nsp, a] : by_nsp_) a->refresh_sessions();
+      }
       return read();
     }
     // Lost: the reader's coming back up reads again. Refused (not a stream...): logged,
