@@ -4,7 +4,11 @@
 // the client row: sockio::client against socket.io-client, both against the Node server;
 // and the Redis rows: four nodes on a local Redis Cluster (classic and sharded adapters),
 // and the recovery time after a node stops (Streams adapter).
-//   node bench/compare.mjs --build DIR [--quick] [--only client|redis]
+// Each scenario runs `--rounds` times (3; 1 with --quick), the servers alternating within a
+// round; the report gives the median with min–max, ratios are medians of same-round pairs,
+// and the JSON keeps every run. Every run also records the CPU each side used (percent of
+// its core), so that a figure bound by the load generator is seen as such.
+//   node bench/compare.mjs --build DIR [--quick] [--rounds N] [--only client|redis]
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import net from "node:net";
@@ -23,6 +27,11 @@ const build = args[args.indexOf("--build") + 1];
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 if (only !== null && only !== "client" && only !== "redis") {
   process.stderr.write(`compare: --only takes "client" or "redis" (got ${only})\n`);
+  process.exit(2);
+}
+const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : quick ? 1 : 3;
+if (!(rounds >= 1)) {
+  process.stderr.write("compare: --rounds takes a count of at least 1\n");
   process.exit(2);
 }
 const BENCH = path.join(build, "bench/sockio-bench");
@@ -93,13 +102,64 @@ async function bench(server, scenario, extra) {
 async function measure(kind, scenario, extra, threads = 1) {
   const server = await startServer(kind, threads);
   try {
-    const withPid = scenario === "idle" ? ["--server-pid", String(server.proc.pid)] : [];
-    const result = await bench(server, scenario, [...extra, ...withPid]);
+    const result = await bench(server, scenario, [...extra, "--server-pid", String(server.proc.pid)]);
     process.stderr.write(`  ${kind}${threads > 1 ? ` x${threads}` : ""} ${scenario} ${extra.join(" ")}: done\n`);
     return result;
   } finally {
     await stopServer(server);
   }
+}
+
+const median = (values) => {
+  const v = [...values].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const range = (values) => [Math.min(...values), Math.max(...values)];
+
+// `rounds` rounds of `measureOne(kind)` for each kind; the kinds' order turns by one each
+// round, so that neither side always runs first (or on a machine that has warmed up).
+async function inRounds(label, kinds, measureOne) {
+  const runs = [];
+  for (let round = 0; round < rounds; ++round) {
+    if (rounds > 1) process.stderr.write(`${label}: round ${round + 1} of ${rounds}\n`);
+    const run = {};
+    for (let i = 0; i < kinds.length; ++i) {
+      const kind = kinds[(i + round) % kinds.length];
+      run[kind] = await measureOne(kind);
+    }
+    runs.push(run);
+  }
+  return runs;
+}
+
+// The run of `kind` whose `figure` is the median one (the lower middle for an even count):
+// its other figures (latencies, failures) go with it into the tables.
+const medianRun = (runs, kind, figure) =>
+  runs.map((r) => r[kind]).sort((x, y) => figure(x) - figure(y))[(runs.length - 1) >> 1];
+
+// A figure over the rounds: median and min–max of each side, the ratio (>1: `b` better)
+// as the median of the rounds' own ratios, and each side's median CPU.
+function summarize(runs, figure, higher, a = "node", b = "sockio") {
+  const fa = runs.map((r) => figure(r[a]));
+  const fb = runs.map((r) => figure(r[b]));
+  const ratios = runs.map((_, i) => (higher ? fb[i] / fa[i] : fa[i] / fb[i]));
+  const cpu = (kind) => {
+    const samples = runs.map((r) => r[kind].cpu_percent).filter(Boolean);
+    if (!samples.length) return null;
+    return { server: median(samples.map((c) => c.server ?? 0)), generator: median(samples.map((c) => c.generator)) };
+  };
+  return { [a]: median(fa), [`${a}_range`]: range(fa), [b]: median(fb), [`${b}_range`]: range(fb),
+    ratio: median(ratios), ratio_range: range(ratios), cpu: { [a]: cpu(a), [b]: cpu(b) } };
+}
+
+// Which side a figure was bound by: the one near 100 % of its core (the generator first:
+// a figure it limits measures the generator, not the server).
+function boundBy(cpu) {
+  if (!cpu) return "-";
+  if (cpu.generator >= 90) return "generator";
+  if (cpu.server >= 90) return "server";
+  return "neither";
 }
 
 // The cluster row: a redis-server and two nodes (all on the servers' core), half the
@@ -135,7 +195,7 @@ async function measureCluster(kind) {
     }
     await control.disconnect();
     const [clients, bursts] = plan.cluster;
-    const port2 = ["--port2", String(nodes[1].port)];
+    const port2 = ["--port2", String(nodes[1].port), "--server-pid", String(nodes[0].proc.pid)];
     const result = await bench(nodes[0], "fanout", ["--clients", String(clients), "--bursts", String(bursts), ...port2]);
     // The latency of one broadcast at a time to fewer receivers (no queueing): what the
     // Redis hop adds.
@@ -177,10 +237,12 @@ async function measureClient(kind, clients) {
 async function measureClients() {
   const rows = {};
   for (const n of plan.client.counts) {
-    const js = await measureClient("js", n);
-    const sockio = await measureClient("sockio", n);
-    rows[n] = { js, sockio, cpu_ratio: js.cpu_us_per_ack / sockio.cpu_us_per_ack,
-      memory_ratio: js.rss_kb_per_client / sockio.rss_kb_per_client };
+    const runs = await inRounds(`client x${n}`, ["js", "sockio"], (kind) => measureClient(kind, n));
+    const cpu = summarize(runs, (r) => r.cpu_us_per_ack, false, "js", "sockio");
+    const memory = summarize(runs, (r) => r.rss_kb_per_client, false, "js", "sockio");
+    rows[n] = { js: medianRun(runs, "js", (r) => r.cpu_us_per_ack), sockio: medianRun(runs, "sockio", (r) => r.cpu_us_per_ack),
+      cpu_ratio: cpu.ratio, cpu_ratio_range: cpu.ratio_range, memory_ratio: memory.ratio,
+      memory_ratio_range: memory.ratio_range, runs };
   }
   return rows;
 }
@@ -224,7 +286,7 @@ async function measureRedisCluster(kind, adapter) {
     }
     const { clients: n, bursts } = plan.redis;
     const result = await bench(nodes[0], "fanout", ["--clients", String(n), "--bursts", String(bursts),
-      "--nodes", nodes.slice(1).map((x) => x.port).join(",")]);
+      "--nodes", nodes.slice(1).map((x) => x.port).join(","), "--server-pid", String(nodes[0].proc.pid)]);
     process.stderr.write(`  ${kind} ${adapter} on a Redis Cluster, 4 nodes: done\n`);
     return result;
   } finally {
@@ -268,21 +330,28 @@ async function measureRecovery(kind) {
 
 async function measureRedisRows() {
   const rows = {};
+  const deliveries = (r) => r.deliveries_per_second;
   for (const adapter of ["redis", "redis-sharded"]) {
-    rows[adapter] = { node: await measureRedisCluster("node", adapter), sockio: await measureRedisCluster("sockio", adapter) };
+    const runs = await inRounds(`redis ${adapter}`, ["node", "sockio"], (kind) => measureRedisCluster(kind, adapter));
+    const { ratio, ratio_range, cpu } = summarize(runs, deliveries, true);
+    rows[adapter] = { node: medianRun(runs, "node", deliveries), sockio: medianRun(runs, "sockio", deliveries), ratio,
+      ratio_range, cpu, runs };
   }
-  rows.recovery = { node: await measureRecovery("node"), sockio: await measureRecovery("sockio") };
+  const runs = await inRounds("recovery", ["node", "sockio"], measureRecovery);
+  // Fewer recovered is worse whatever the time; then the slower p50.
+  const recovery = (r) => -r.recovered * 1e9 + (r.recovery_ms?.p50 ?? 0);
+  rows.recovery = { node: medianRun(runs, "node", recovery), sockio: medianRun(runs, "sockio", recovery), runs };
   return rows;
 }
 
 const redisFailures = (rows) => [
-  ...["redis", "redis-sharded"].flatMap((a) => ["node", "sockio"].filter((k) => rows[a][k].failures > 0 ||
-    rows[a][k].deliveries < rows[a][k].expected_deliveries).map((k) => `${a} ${k}: ${rows[a][k].deliveries} of ` +
-    `${rows[a][k].expected_deliveries} deliveries, ${rows[a][k].failures} clients failed (${rows[a][k].first_error ?? "-"})`)),
-  ...["node", "sockio"].filter((k) => rows.recovery[k].error || rows.recovery[k].lost || rows.recovery[k].duplicated)
-    .map((k) => `recovery ${k}: ${rows.recovery[k].lost} ticks lost, ${rows.recovery[k].duplicated} received twice, ` +
-      `${rows.recovery[k].recovered} of ${rows.recovery[k].clients} clients recovered` +
-      (rows.recovery[k].error ? ` (${rows.recovery[k].error})` : "")),
+  ...["redis", "redis-sharded"].flatMap((a) => rows[a].runs.flatMap((run, i) => ["node", "sockio"].filter((k) =>
+    run[k].failures > 0 || run[k].deliveries < run[k].expected_deliveries).map((k) => `${a} ${k} (round ${i + 1}): ` +
+    `${run[k].deliveries} of ${run[k].expected_deliveries} deliveries, ${run[k].failures} clients failed ` +
+    `(${run[k].first_error ?? "-"})`))),
+  ...rows.recovery.runs.flatMap((run, i) => ["node", "sockio"].filter((k) => run[k].error || run[k].lost || run[k].duplicated)
+    .map((k) => `recovery ${k} (round ${i + 1}): ${run[k].lost} ticks lost, ${run[k].duplicated} received twice, ` +
+      `${run[k].recovered} of ${run[k].clients} clients recovered` + (run[k].error ? ` (${run[k].error})` : ""))),
 ];
 
 function redisTable(rows) {
@@ -294,10 +363,12 @@ function redisTable(rows) {
     `Redis Cluster: three masters and four nodes on core 0, the load generator on core 1; ${clients} clients, a quarter ` +
       `on each node in that node's room; ${bursts} broadcasts to each room at once, asked for on another node (every ` +
       "delivery crosses Redis; the room lives on one node).", "",
+    `Each cell is the median of ${rounds} round${rounds > 1 ? "s" : ""} (the run with the median deliveries/s for ` +
+      "the latencies; recovery: the median run); the ratio is the median of the rounds' ratios, with min–max.", "",
     "| adapter | deliveries/s Node | sockio | ratio | delivery p50 ms Node | sockio | p99 ms Node | sockio |",
     "|---|---|---|---|---|---|---|---|",
     ...["redis", "redis-sharded"].map((a) => `| ${a === "redis" ? "classic" : "sharded"} | ${f(d(a, "node"))} | ` +
-      `${f(d(a, "sockio"))} | ${(d(a, "sockio") / d(a, "node")).toFixed(2)} | ${f(rows[a].node.latency_ms.p50)} | ` +
+      `${f(d(a, "sockio"))} | ${span(rows[a].ratio, rows[a].ratio_range)} | ${f(rows[a].node.latency_ms.p50)} | ` +
       `${f(rows[a].sockio.latency_ms.p50)} | ${f(rows[a].node.latency_ms.p99)} | ${f(rows[a].sockio.latency_ms.p99)} |`),
     "",
     `Recovery (Streams adapter, one Redis, nginx): ${recoveryClients} clients on a node that gets SIGTERM while a third ` +
@@ -312,24 +383,30 @@ function redisTable(rows) {
   ];
 }
 
-const clientFailures = (rows) => Object.entries(rows).flatMap(([n, r]) => ["js", "sockio"]
+const clientFailures = (rows) => Object.entries(rows).flatMap(([n, row]) => row.runs.flatMap((r, i) => ["js", "sockio"]
   .filter((k) => r[k].failures > 0 || r[k].ack_errors > 0)
-  .map((k) => `client x${n} ${k}: ${r[k].failures} of ${r[k].clients} clients failed, ${r[k].ack_errors} loops broken ` +
-    `(${r[k].first_error ?? "?"})`));
+  .map((k) => `client x${n} ${k} (round ${i + 1}): ${r[k].failures} of ${r[k].clients} clients failed, ` +
+    `${r[k].ack_errors} loops broken (${r[k].first_error ?? "?"})`)));
 
 function clientTable(rows) {
   const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v).toFixed(2));
   return [
     `Client: one process with N clients in a closed echo-with-ack loop (${plan.client.seconds} s) through the Node server ` +
-      "(core 0), the client process on core 1; socket.io-client 4.8 in Node against sockio::client (one io_context, one thread).", "",
+      "(core 0), the client process on core 1; socket.io-client 4.8 in Node against sockio::client (one io_context, one thread). " +
+      `Figures of the run with the median CPU/ack of ${rounds} round${rounds > 1 ? "s" : ""}; ratios: median of the rounds' ratios (min–max).`, "",
     "| clients | CPU/ack µs JS | sockio | ratio (goal ≥ 5) | KB/client JS | sockio | ratio (goal ≥ 10) | acks/s JS | sockio | threads JS | sockio (goal 1) |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...Object.entries(rows).map(([n, r]) => `| ${n} | ${f(r.js.cpu_us_per_ack)} | ${f(r.sockio.cpu_us_per_ack)} | ` +
-      `${r.cpu_ratio.toFixed(2)} | ${f(r.js.rss_kb_per_client)} | ${f(r.sockio.rss_kb_per_client)} | ${r.memory_ratio.toFixed(2)} | ` +
+      `${span(r.cpu_ratio, r.cpu_ratio_range)} | ${f(r.js.rss_kb_per_client)} | ${f(r.sockio.rss_kb_per_client)} | ` +
+      `${span(r.memory_ratio, r.memory_ratio_range)} | ` +
       `${f(r.js.acks_per_s)} | ${f(r.sockio.acks_per_s)} | ${r.js.threads} | ${r.sockio.threads} |`),
     "",
   ];
 }
+
+// A ratio with its min–max over the rounds (the range only when there were several).
+const span = (ratio, [lo, hi] = [ratio, ratio]) =>
+  rounds > 1 ? `${ratio.toFixed(2)} (${lo.toFixed(2)}–${hi.toFixed(2)})` : ratio.toFixed(2);
 
 const commit = (() => { try { return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here }).toString().trim(); } catch { return "unknown"; } })();
 const machine = `${os.cpus()[0]?.model ?? "cpu"} x${cores}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
@@ -339,11 +416,11 @@ if (only === "client") {
   process.stderr.write("client\n");
   const client = await measureClients();
   const failures = clientFailures(client);
-  const report = { date: new Date().toISOString(), machine, commit, quick, plan: plan.client, client, failures };
+  const report = { date: new Date().toISOString(), machine, commit, quick, rounds, plan: plan.client, client, failures };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "client.json"), JSON.stringify(report, null, 2) + "\n");
   const lines = [`# Benchmark: sockio::client vs socket.io-client 4.8`, "",
-    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "", ...clientTable(client),
+    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""} · ${rounds} round(s)`, "", ...clientTable(client),
     ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : [])];
   writeFileSync(path.join(outDir, "client.md"), lines.join("\n"));
   process.stdout.write(lines.join("\n") + "\n");
@@ -354,11 +431,11 @@ if (only === "redis") {
   process.stderr.write("redis\n");
   const redis = await measureRedisRows();
   const failures = redisFailures(redis);
-  const report = { date: new Date().toISOString(), machine, commit, quick, plan: plan.redis, redis, failures };
+  const report = { date: new Date().toISOString(), machine, commit, quick, rounds, plan: plan.redis, redis, failures };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "redis.json"), JSON.stringify(report, null, 2) + "\n");
   const lines = [`# Benchmark: sockio vs Node socket.io on Redis`, "",
-    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "", ...redisTable(redis),
+    `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""} · ${rounds} round(s)`, "", ...redisTable(redis),
     ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : [])];
   writeFileSync(path.join(outDir, "redis.md"), lines.join("\n"));
   process.stdout.write(lines.join("\n") + "\n");
@@ -385,61 +462,78 @@ const results = {};
 for (const [name, s] of Object.entries(scenarios)) {
   if (s.from) continue;
   process.stderr.write(`${name}\n`);
-  raw[name] = { node: await measure("node", s.scenario, s.extra), sockio: await measure("sockio", s.scenario, s.extra) };
+  // The echo rounds also run the raw WebSocket echo: the ceiling the sockio echo is set against.
+  const kinds = name === "echo_throughput" ? ["node", "sockio", "raw"] : ["node", "sockio"];
+  raw[name] = await inRounds(name, kinds, (kind) =>
+    measure(kind, s.scenario, kind === "raw" ? ["--raw", ...s.extra] : s.extra));
 }
 process.stderr.write("cluster_fanout\n");
-raw.cluster_fanout = { node: await measureCluster("node"), sockio: await measureCluster("sockio") };
-process.stderr.write("echo_vs_raw\n");
-raw.raw_echo = await measure("raw", "echo", ["--raw", ...scenarios.echo_throughput.extra]);
+raw.cluster_fanout = await inRounds("cluster_fanout", ["node", "sockio"], measureCluster);
 process.stderr.write("scaling (sockio threads=2)\n");
-raw.scaling = {
-  echo: await measure("sockio", "echo", scenarios.echo_throughput.extra, 2),
-  fanout_1k: await measure("sockio", "fanout", scenarios.fanout_1k.extra, 2),
-};
+raw.scaling = await inRounds("scaling", ["echo", "fanout_1k"], (which) => which === "echo"
+  ? measure("sockio", "echo", scenarios.echo_throughput.extra, 2)
+  : measure("sockio", "fanout", scenarios.fanout_1k.extra, 2));
 process.stderr.write("client\n");
 const client = await measureClients();
 process.stderr.write("redis\n");
 const redis = await measureRedisRows();
 
 for (const [name, s] of Object.entries(scenarios)) {
-  const r = raw[s.from ?? name];
-  const node = s.figure(r.node);
-  const sockio = s.figure(r.sockio);
-  results[name] = { node, sockio, unit: s.unit, ratio: s.higher ? sockio / node : node / sockio };
+  results[name] = { ...summarize(raw[s.from ?? name], s.figure, s.higher), unit: s.unit };
 }
-const rawAcks = raw.raw_echo.acks_per_second;
-results.echo_vs_raw = { raw: rawAcks, sockio: results.echo_throughput.sockio, unit: "acks/s", ratio: results.echo_throughput.sockio / rawAcks };
+results.echo_vs_raw = { ...summarize(raw.echo_throughput, (r) => r.acks_per_second, true, "raw", "sockio"), unit: "acks/s" };
 
 // Clients that failed in a run: its figure is over the clients that connected.
 const failures = [];
-for (const [name, r] of Object.entries(raw)) {
-  for (const [who, v] of Object.entries(r.failures !== undefined ? { [name]: r } : r)) {
-    const label = who === name ? name : `${name} ${who}`;
-    if (v.failures > 0) failures.push(`${label}: ${v.failures} of ${v.clients} clients (${v.first_error ?? "?"})`);
-  }
+for (const [name, runs] of Object.entries(raw)) {
+  runs.forEach((run, i) => {
+    for (const [who, v] of Object.entries(run)) {
+      if (v.failures > 0) failures.push(`${name} ${who} (round ${i + 1}): ${v.failures} of ${v.clients} clients (${v.first_error ?? "?"})`);
+    }
+  });
 }
 failures.push(...clientFailures(client), ...redisFailures(redis));
 
-const report = { date: new Date().toISOString(), machine, commit, quick, plan, results, failures, scaling: {
-  echo_acks_per_second: raw.scaling.echo.acks_per_second, fanout_1k_deliveries_per_second: raw.scaling.fanout_1k.deliveries_per_second }, client, redis, raw };
+const scaling = {
+  echo_acks_per_second: median(raw.scaling.map((r) => r.echo.acks_per_second)),
+  fanout_1k_deliveries_per_second: median(raw.scaling.map((r) => r.fanout_1k.deliveries_per_second)),
+};
+const report = { date: new Date().toISOString(), machine, commit, quick, rounds, plan, results, failures, scaling, client,
+  redis, raw };
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
 
 const fmt = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v).toFixed(2));
+const cell = (v, [lo, hi]) => (rounds > 1 ? `${fmt(v)} (${fmt(lo)}–${fmt(hi)})` : fmt(v));
+const cpuCell = (cpu) => (cpu ? `${Math.round(cpu.server)} / ${Math.round(cpu.generator)}` : "-");
+// The cluster text quotes the latencies of the median run of each side.
+const cluster = Object.fromEntries(["node", "sockio"].map((k) =>
+  [k, medianRun(raw.cluster_fanout, k, (r) => r.deliveries_per_second)]));
 const lines = [
   `# Benchmark: sockio vs Node socket.io 4.8`, "",
-  `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""}`, "",
-  "| figure | Node socket.io | sockio | ratio (>1: sockio better) |", "|---|---|---|---|",
-  ...Object.entries(results).filter(([n]) => n !== "echo_vs_raw").map(([n, r]) => `| ${n} (${r.unit}) | ${fmt(r.node)} | ${fmt(r.sockio)} | ${r.ratio.toFixed(2)} |`),
-  `| echo_vs_raw (acks/s) | raw WS ${fmt(rawAcks)} | ${fmt(results.echo_vs_raw.sockio)} | ${results.echo_vs_raw.ratio.toFixed(2)} |`, "",
-  `Scaling, sockio threads=2: echo ${fmt(report.scaling.echo_acks_per_second)} acks/s, fan-out 1k ${fmt(report.scaling.fanout_1k_deliveries_per_second)} deliveries/s.`, "",
+  `${report.date} · ${machine} · commit ${commit}${quick ? " · --quick" : ""} · ${rounds} round${rounds > 1 ? "s" : ""}`, "",
+  `Each figure is the median of ${rounds} run${rounds > 1 ? "s" : ""} with its min–max; the ratio is the median of the ` +
+    "rounds' own ratios (>1: sockio better). CPU: percent of one core used by the server / by the load generator over " +
+    "the measured window (medians); \"bound\" names the side at 90 % or more (the generator first: a figure it limits " +
+    "measures the generator).", "",
+  "| figure | Node socket.io | sockio | ratio | CPU % Node srv / gen | CPU % sockio srv / gen | bound (Node / sockio) |",
+  "|---|---|---|---|---|---|---|",
+  ...Object.entries(results).filter(([n]) => n !== "echo_vs_raw").map(([n, r]) => `| ${n} (${r.unit}) | ` +
+    `${cell(r.node, r.node_range)} | ${cell(r.sockio, r.sockio_range)} | ${span(r.ratio, r.ratio_range)} | ` +
+    `${cpuCell(r.cpu.node)} | ${cpuCell(r.cpu.sockio)} | ${boundBy(r.cpu.node)} / ${boundBy(r.cpu.sockio)} |`),
+  `| echo_vs_raw (acks/s) | raw WS ${cell(results.echo_vs_raw.raw, results.echo_vs_raw.raw_range)} | ` +
+    `${cell(results.echo_vs_raw.sockio, results.echo_vs_raw.sockio_range)} | ` +
+    `${span(results.echo_vs_raw.ratio, results.echo_vs_raw.ratio_range)} | ${cpuCell(results.echo_vs_raw.cpu.raw)} (raw) | ` +
+    `${cpuCell(results.echo_vs_raw.cpu.sockio)} | ${boundBy(results.echo_vs_raw.cpu.raw)} / ${boundBy(results.echo_vs_raw.cpu.sockio)} |`, "",
+  `Scaling, sockio threads=2 (medians): echo ${fmt(scaling.echo_acks_per_second)} acks/s, fan-out 1k ` +
+    `${fmt(scaling.fanout_1k_deliveries_per_second)} deliveries/s.`, "",
   `Cluster: two nodes and redis-server on the servers' core, ${plan.cluster[0]} receivers split over both; cluster_fanout: ` +
-    `${plan.cluster[1]} broadcasts at once from node A (in that burst, same-node p50 ${fmt(raw.cluster_fanout.node.latency_ms.p50)} ms Node / ` +
-    `${fmt(raw.cluster_fanout.sockio.latency_ms.p50)} ms sockio, cross-node ${fmt(raw.cluster_fanout.node.cross_node_latency_ms.p50)} / ` +
-    `${fmt(raw.cluster_fanout.sockio.cross_node_latency_ms.p50)} ms: queueing); paced: ${plan.clusterPaced[0]} receivers, one broadcast at a time, the Redis hop ` +
-    `adds ${fmt(raw.cluster_fanout.sockio.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.sockio.paced.latency_ms.p50)} ms ` +
-    `to sockio's p50 (Node: ${fmt(raw.cluster_fanout.node.paced.cross_node_latency_ms.p50 - raw.cluster_fanout.node.paced.latency_ms.p50)} ms).`, "",
+    `${plan.cluster[1]} broadcasts at once from node A (in that burst, same-node p50 ${fmt(cluster.node.latency_ms.p50)} ms Node / ` +
+    `${fmt(cluster.sockio.latency_ms.p50)} ms sockio, cross-node ${fmt(cluster.node.cross_node_latency_ms.p50)} / ` +
+    `${fmt(cluster.sockio.cross_node_latency_ms.p50)} ms: queueing); paced: ${plan.clusterPaced[0]} receivers, one broadcast at a time, the Redis hop ` +
+    `adds ${fmt(cluster.sockio.paced.cross_node_latency_ms.p50 - cluster.sockio.paced.latency_ms.p50)} ms ` +
+    `to sockio's p50 (Node: ${fmt(cluster.node.paced.cross_node_latency_ms.p50 - cluster.node.paced.latency_ms.p50)} ms).`, "",
   ...clientTable(client),
   ...redisTable(redis),
   ...failures.map((f) => `Failures: ${f}`), ...(failures.length ? [""] : []),

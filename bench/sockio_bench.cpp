@@ -20,14 +20,21 @@
 // --paced (fanout): one broadcast at a time, each once the previous reached every client:
 // the delivery latency without queueing (a wait of at most 5 ms between them: its poll).
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
+// Every measured window reports cpu_percent: the generator's CPU and, with --server-pid,
+// the server's, in percent of one core.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "load/client.hpp"
@@ -45,6 +52,51 @@ long rss_kib(long pid) {
   }
   return -1;
 }
+
+/// CPU seconds (user + system) used so far by process `pid`, or by this process when 0.
+double cpu_seconds(long pid) {
+  if (pid == 0) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  }
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto name_end = stat.rfind(')');  // the command name may hold spaces
+  if (name_end == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string skipped;
+  for (int field = 3; field <= 13; ++field) fields >> skipped;
+  long user = 0;
+  long system = 0;
+  fields >> user >> system;
+  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// The CPU both sides spent over a measured window, in percent of one core: which one
+/// was saturated (a figure where the generator is at 100 % measures the generator).
+class cpu_window {
+ public:
+  explicit cpu_window(long server_pid)
+      : server_pid_(server_pid),
+        start_(clock_type::now()),
+        server_(server_pid ? cpu_seconds(server_pid) : 0),
+        self_(cpu_seconds(0)) {}
+
+  void report(json& result) const {
+    const double wall = std::max(std::chrono::duration<double>(clock_type::now() - start_).count(), 1e-9);
+    json cpu{{"generator", 100 * (cpu_seconds(0) - self_) / wall}};
+    if (server_pid_) cpu["server"] = 100 * (cpu_seconds(server_pid_) - server_) / wall;
+    result["cpu_percent"] = cpu;
+  }
+
+ private:
+  long server_pid_;
+  clock_type::time_point start_;
+  double server_;
+  double self_;
+};
 
 double percentile(std::vector<std::uint32_t>& v, double p) {
   if (v.empty()) return 0;
@@ -228,8 +280,10 @@ double run_scenario(load& l, long rss_before, json& result) {
   if (opt.scenario == "echo" || opt.scenario == "polling-echo") {
     shared.measuring = true;  // the clients have been echoing since they connected
     const auto start = clock_type::now();
+    const cpu_window cpu(opt.server_pid);
     measure_for(shared, opt.duration);
     shared.measuring = false;
+    cpu.report(result);
     return std::chrono::duration<double>(clock_type::now() - start).count();
   }
   if (opt.scenario == "fanout") {
@@ -252,6 +306,7 @@ double run_scenario(load& l, long rss_before, json& result) {
     shared.measured_from_us = now_us();
     shared.measuring = true;
     const auto start = clock_type::now();
+    const cpu_window cpu(opt.server_pid);
     const std::uint64_t expected = std::uint64_t{shared.ready} * opt.bursts;
     if (opt.paced) {
       // Latency without queueing: each broadcast starts once the previous one arrived everywhere.
@@ -271,6 +326,7 @@ double run_scenario(load& l, long rss_before, json& result) {
       wait_until([&] { return shared.deliveries >= expected; }, std::max(opt.duration, 30.0));
     }
     shared.measuring = false;
+    cpu.report(result);
     result["expected_deliveries"] = expected;
     return std::chrono::duration<double>(clock_type::now() - start).count();
   }
@@ -334,6 +390,7 @@ int run(const options& opt) {
   load l(opt);
   const long rss_before = opt.server_pid ? rss_kib(opt.server_pid) : -1;
   const tcp::endpoint endpoint2(endpoint.address(), opt.port2);
+  const cpu_window connect_cpu(opt.server_pid);
   const double connect_seconds = l.connect_all(endpoint, endpoint2);
   const auto ready = l.shared().ready.load();
   std::cerr << "sockio-bench: " << ready << "/" << opt.clients << " connected in " << connect_seconds << " s\n";
@@ -341,6 +398,7 @@ int run(const options& opt) {
   result["connected"] = ready;
   result["connect_seconds"] = connect_seconds;
   result["connections_per_second"] = ready / std::max(connect_seconds, 1e-9);
+  if (opt.scenario == "connect") connect_cpu.report(result);
   const double measured = run_scenario(l, rss_before, result);
   auto total = l.finish();
   report(opt, total, measured, result);
