@@ -50,6 +50,7 @@ struct stats {
   std::uint64_t acks = 0;
   std::uint64_t deliveries = 0;
   std::vector<std::uint32_t> latencies_us;
+  std::uint64_t left = 0;               // soak: connections the client ended itself
   std::uint64_t remote_deliveries = 0;  // to clients of the second node
   std::vector<std::uint32_t> remote_latencies_us;
   std::string first_error;
@@ -90,15 +91,21 @@ class client {
   void set_remote() { remote_ = true; }
   /// The room this client joins (default "bench").
   void set_room(std::string room) { room_ = std::move(room); }
+  /// Closes the connection; what fails after it is not counted.
   void close() {
+    closing_ = true;
     beast::error_code ignored;
     socket_.close(ignored);
   }
 
  protected:
   void fail(const std::string& what) {
-    if (!shared_.done) stats_.fail(what);
+    if (shared_.done || closing_) return;
+    stats_.fail(what);
+    failed();
   }
+  /// Called once the connection failed (counted in the thread's figures).
+  virtual void failed() {}
   /// Counts an echo's acknowledgement while measuring.
   void record_ack(std::int64_t sent_at) {
     if (!shared_.measuring) return;
@@ -114,7 +121,8 @@ class client {
   std::string payload_;
   std::string room_ = "bench";
   bool remote_ = false;
-  bool warm_ = false;  // got a tick before the measure
+  bool warm_ = false;     // got a tick before the measure
+  bool closing_ = false;  // close() was called
 };
 
 /// A client speaking Socket.IO over WebSocket (ws_client.cpp), or over long-polling only
