@@ -2,7 +2,8 @@
 // (connect, join a room, publish with an ack, receive the room's ticks, leave, again), one
 // line of figures per interval; then the checks: no failure, the server's sessions,
 // sockets and descriptors back to where they were, its RSS back within 10 % of the
-// post-warm-up figure, the acks' p99 steady over the run.
+// post-warm-up figure and at most half of its growth kept once the clients are gone, the
+// acks' p99 steady over the run.
 //   node bench/soak.mjs --build DIR [--clients N] [--seconds S] [--interval S] [--warmup S]
 //                       [--lifetime-s MIN,MAX] [--publish-ms MS] [--room-size N] [--record]
 // --record writes bench/results/soak.{json,md}. Exit code 1 when a check fails.
@@ -122,9 +123,18 @@ try {
   let fds = null;
   const closed = await until(() => (fds = descriptors(server.pid)) <= start.fds, 15000);
   check(closed, `descriptors back to ${start.fds} (${fds})`);
-  const endRss = rssKib(server.pid);
+  // Memory given back once the clients are gone (the server trims its heap a second after
+  // a shard's sessions halved): at least a quarter of the growth to the peak. Not all of
+  // it: the objects that outlive the connections (Asio's descriptor pool, the rooms'
+  // tables) pin the pages they share with freed ones (docs/performance.md).
+  const peakRss = Math.max(...rows.map((r) => r.rss_kib));
+  const keptAtMost = peakRss - (peakRss - start.rss) / 4;
+  let endRss = null;
+  const givenBack = await until(() => (endRss = rssKib(server.pid)) <= keptAtMost, 5000);
   check(baseline !== null && endRss <= baseline * 1.1,
     `RSS back within 10 % of the post-warm-up ${(baseline / 1024).toFixed(1)} MB (${(endRss / 1024).toFixed(1)} MB)`);
+  check(givenBack, `memory given back: RSS ${(endRss / 1024).toFixed(1)} MB after the clients left, at most ` +
+    `${(keptAtMost / 1024).toFixed(1)} MB (start ${(start.rss / 1024).toFixed(1)} MB, peak ${(peakRss / 1024).toFixed(1)} MB)`);
   // Steady latency: the later half's intervals no worse than twice the earlier half's
   // (plus 2 ms, the noise of a shared machine at sub-millisecond figures).
   const measured = rows.filter((r) => r.t > warmup + 1e-6 && r.acks > 0).map((r) => r.ack_ms.p99);
@@ -143,7 +153,7 @@ try {
     mkdirSync(out, { recursive: true });
     const report = { date: new Date().toISOString(), machine: `${os.cpus()[0]?.model} x${cores}`, clients, seconds,
       interval, warmup, lifetime, publish_ms: Number(publishMs), room_size: Number(roomSize), start, baseline_rss_kib: baseline,
-      end_rss_kib: endRss, rows, final, checks };
+      peak_rss_kib: peakRss, end_rss_kib: endRss, rows, final, checks };
     writeFileSync(path.join(out, "soak.json"), JSON.stringify(report, null, 2) + "\n");
   }
 } catch (err) {

@@ -62,6 +62,7 @@ std::shared_ptr<session_impl> session_impl::open_new(server_state& server, detai
                                                      std::shared_ptr<ws_transport> ws) {
   auto s = std::make_shared<session_impl>(server, home, server.make_sid(home.index()), std::move(request));
   home.sessions().emplace(s->id(), s);
+  home.session_added();
   s->open(std::move(ws));
   return s;
 }
@@ -298,6 +299,7 @@ void session_impl::end(std::string_view reason) {
   home_.cancel(heartbeat_);
   home_.cancel(aux_);
   home_.sessions().erase(id_);
+  home_.session_removed();
   polling_.release(packet_type::close);
   if (candidate_) candidate_->close();
   candidate_.reset();

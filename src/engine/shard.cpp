@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "detail/buffer_pool.hpp"
 #include "detail/session_impl.hpp"
 
 namespace sockio::engine::detail {
@@ -13,7 +18,8 @@ shard::shard(unsigned index, const std::array<clock::duration, 4>& delays, boost
       context_(external ? external : owned_.get()),
       work_(boost::asio::make_work_guard(*context_)),
       timer_(*context_),
-      delays_(delays) {}
+      delays_(delays),
+      trim_timer_(*context_) {}
 
 shard::~shard() {
   sessions_.clear();
@@ -29,6 +35,30 @@ std::vector<std::shared_ptr<session_impl>> shard::session_list() const {
 std::shared_ptr<session_impl> shard::find(const std::string& sid) const {
   auto it = sessions_.find(sid);
   return it == sessions_.end() ? nullptr : it->second;
+}
+
+void shard::session_added() {
+  peak_sessions_ = std::max(peak_sessions_, sessions_.size());
+}
+
+void shard::session_removed() {
+  if (trim_armed_ || stopped_ || peak_sessions_ < tuning::trim_min_peak || sessions_.size() * 2 > peak_sessions_)
+    return;
+  trim_armed_ = true;
+  trim_timer_.expires_after(tuning::trim_delay);
+  trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+    trim_armed_ = false;
+    if (!ec) trim();
+  });
+}
+
+void shard::trim() {
+  peak_sessions_ = sessions_.size();
+  release_thread_pools();
+  std::vector<char>().swap(scratch_);  // taken again by the next read
+#if defined(__GLIBC__)
+  malloc_trim(0);  // every arena: the sessions' memory may have been freed on other shards' threads
+#endif
 }
 
 void shard::poll_handover_begin(const std::string& sid) {
@@ -99,7 +129,10 @@ void shard::cancel(session_timer& t) noexcept {
 
 void shard::release_work() {
   stopped_ = true;
-  boost::asio::post(*context_, [this] { timer_.cancel(); });
+  boost::asio::post(*context_, [this] {
+    timer_.cancel();
+    trim_timer_.cancel();
+  });
   work_.reset();
 }
 

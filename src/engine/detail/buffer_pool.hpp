@@ -8,6 +8,18 @@
 
 namespace sockio::engine::detail {
 
+/// Empties every buffer_pool of the calling thread (after a storm of connections: what
+/// they keep was sized by the peak).
+inline void release_thread_pools();
+
+namespace pool_registry {
+/// The clear functions of the pools this thread has used.
+inline std::vector<void (*)()>& of_thread() {
+  thread_local std::vector<void (*)()> clears;
+  return clears;
+}
+}  // namespace pool_registry
+
 /// Containers lent to connections for one write and given back, one pool per thread
 /// (so per shard): writes allocate nothing once warm, and idle connections hold no buffer.
 template <class Container>
@@ -30,9 +42,16 @@ class buffer_pool {
 
  private:
   static std::vector<Container>& free_list() {
-    thread_local std::vector<Container> pool;
+    thread_local std::vector<Container> pool = [] {
+      pool_registry::of_thread().push_back([] { std::vector<Container>().swap(free_list()); });
+      return std::vector<Container>();
+    }();
     return pool;
   }
 };
+
+inline void release_thread_pools() {
+  for (auto clear : pool_registry::of_thread()) clear();
+}
 
 }  // namespace sockio::engine::detail

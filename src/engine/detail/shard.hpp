@@ -87,6 +87,10 @@ class shard {
   /// A copy of the sessions, for loops whose calls end sessions (which leave the map).
   std::vector<std::shared_ptr<session_impl>> session_list() const;
   std::shared_ptr<session_impl> find(const std::string& sid) const;
+  /// A session joined or left `sessions()`: after a storm, the heap's free memory goes
+  /// back to the system (tuning::trim_min_peak).
+  void session_added();
+  void session_removed();
   shard_stats& stats() noexcept { return stats_; }
   /// A read buffer shared by this shard's connections: filled and consumed within one
   /// handler, so idle connections need no buffer of their own.
@@ -119,6 +123,7 @@ class shard {
  private:
   void arm(clock::time_point at);
   void on_timer();
+  void trim();
 
   unsigned index_;
   // Declared before the context: handlers destroyed with the context may end sessions,
@@ -134,6 +139,9 @@ class shard {
   std::atomic<bool> stopped_{false};
   std::array<clock::duration, 4> delays_;
   std::unordered_map<std::string_view, std::shared_ptr<session_impl>> sessions_;
+  std::size_t peak_sessions_ = 0;  // since the last trim
+  boost::asio::steady_timer trim_timer_;
+  bool trim_armed_ = false;
   shard_stats stats_;
   std::vector<char> scratch_;
   struct client_close {

@@ -32,6 +32,12 @@ inline constexpr std::chrono::milliseconds drain_poll{10};
 /// so that a GET sent before the close but still being handed over from another shard
 /// gets engine.io's answer to a parked GET (a noop), not "Session ID unknown".
 inline constexpr std::chrono::seconds client_close_grace{2};
+/// After a storm of connections (a shard's sessions fell to half of a peak of at least
+/// this many), the memory freed is given back to the system (`malloc_trim`), once the
+/// delay has passed without the count rising again: the heap would otherwise keep the
+/// peak's pages for ever.
+inline constexpr std::size_t trim_min_peak = 500;
+inline constexpr std::chrono::seconds trim_delay{1};
 /// Buffers kept per thread by a buffer_pool, and the largest one kept.
 inline constexpr std::size_t pool_max_kept = 1024;
 inline constexpr std::size_t pool_max_capacity = 64 * 1024;
