@@ -6,7 +6,7 @@
 // acks' p99 steady over the run.
 //   node bench/soak.mjs --build DIR [--clients N] [--seconds S] [--interval S] [--warmup S]
 //                       [--lifetime-s MIN,MAX] [--publish-ms MS] [--room-size N] [--record]
-// --record writes bench/results/soak.{json,md}. Exit code 1 when a check fails.
+// --record writes bench/results/soak.json (every interval's row and the checks). Exit code 1 when a check fails.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
