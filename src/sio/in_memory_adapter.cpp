@@ -13,9 +13,8 @@ in_memory_adapter::~in_memory_adapter() = default;
 void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
   for (const auto& r : rooms) {
     if (!sockets_.add_room(s, r)) continue;
-    auto& members = rooms_[s.shard()][r];
-    const bool created = members.empty();
-    members.insert(&s);
+    const bool created = room_size(s.shard(), r) == (r == s.id() ? 1 : 0);
+    if (r != s.id()) rooms_[s.shard()][r].insert(&s);
     // Listeners run after the change (they may change rooms too).
     if (created) sockets_.emit_room_event(room_event::create_room, r, {});
     sockets_.emit_room_event(room_event::join_room, r, s.id());
@@ -24,12 +23,14 @@ void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
 
 void in_memory_adapter::del(socket& s, const room& r) {
   if (!sockets_.remove_room(s, r)) return;
-  auto& shard_rooms = rooms_[s.shard()];
-  const auto it = shard_rooms.find(r);
-  if (it == shard_rooms.end()) return;
-  it->second.erase(&s);
-  const bool deleted = it->second.empty();
-  if (deleted) shard_rooms.erase(it);
+  if (r != s.id()) {
+    auto& shard_rooms = rooms_[s.shard()];
+    const auto it = shard_rooms.find(r);
+    if (it == shard_rooms.end()) return;
+    it->second.erase(&s);
+    if (it->second.empty()) shard_rooms.erase(it);
+  }
+  const bool deleted = room_size(s.shard(), r) == 0;
   // Listeners run once the map is consistent: they may join or leave rooms themselves.
   sockets_.emit_room_event(room_event::leave_room, r, s.id());
   if (deleted) sockets_.emit_room_event(room_event::delete_room, r, {});
@@ -40,9 +41,15 @@ void in_memory_adapter::del_all(socket& s) {
   for (const auto& r : rooms) del(s, r);
 }
 
+socket* in_memory_adapter::own_room_member(unsigned shard, const room& r) const {
+  const auto& sockets = sockets_.of_shard(shard);
+  const auto it = sockets.find(r);
+  return it != sockets.end() && it->second->rooms().contains(r) ? it->second.get() : nullptr;
+}
+
 std::size_t in_memory_adapter::room_size(unsigned shard, const room& r) const {
   const auto it = rooms_[shard].find(r);
-  return it == rooms_[shard].end() ? 0 : it->second.size();
+  return (it == rooms_[shard].end() ? 0 : it->second.size()) + (own_room_member(shard, r) ? 1 : 0);
 }
 
 std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned shard,
@@ -64,11 +71,13 @@ std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned sh
   }
   std::unordered_set<socket*> seen;
   for (const auto& r : options.rooms) {
-    const auto it = rooms_[shard].find(r);
-    if (it == rooms_[shard].end()) continue;
-    for (auto* s : it->second) {
+    const auto take = [&](socket* s) {
       if (seen.insert(s).second && !excluded(*s)) out.push_back(s->shared_from_this());
+    };
+    if (const auto it = rooms_[shard].find(r); it != rooms_[shard].end()) {
+      for (auto* s : it->second) take(s);
     }
+    if (auto* s = own_room_member(shard, r)) take(s);
   }
   return out;
 }
@@ -159,6 +168,9 @@ void in_memory_adapter::all_rooms(std::function<void(std::error_code, std::set<r
       [this](unsigned shard) {
         std::set<room> found;
         for (const auto& [r, members] : rooms_[shard]) found.insert(r);
+        for (const auto& [id, s] : sockets_.of_shard(shard)) {
+          if (s->rooms().contains(s->id())) found.insert(s->id());
+        }
         return found;
       },
       [callback = std::move(callback)](std::vector<std::set<room>> per_shard) {

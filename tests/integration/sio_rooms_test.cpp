@@ -9,6 +9,10 @@ struct rooms_fixture {
   rooms_fixture() {
     srv.io.on_connection([this](const std::shared_ptr<sio::socket>& s) {
       for (const auto& r : s->handshake().auth.value("rooms", json::array())) s->join(r.get<std::string>());
+      s->on("join", [s](json args, sio::ack_fn ack) {
+        s->join(args[0].get<std::string>());
+        ack.reply(json(s->rooms()));
+      });
       s->on("leave", [s](json args, sio::ack_fn ack) {
         s->leave(args[0].get<std::string>());
         ack.reply(json(s->rooms()));
@@ -116,6 +120,41 @@ TEST(SioRooms, SocketIdIsARoom) {
   expect_news(*b, "private");
   f.srv.io.emit("news", "marker");
   expect_news(*a, "marker");
+}
+
+// A socket's membership of its own room is found through the namespace's sockets, not
+// kept as a room of one: a room named after a socket may have other members too, and the
+// socket may leave its own room.
+TEST(SioRooms, ARoomNamedAfterASocketMayHaveOtherMembersAndBeLeft) {
+  rooms_fixture f;
+  auto a = f.client({});
+  auto b = f.client({});
+  a->emit("join", json::array({b->id()}), "/", 1);
+  const auto joined = a->wait_ack(1);
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->data[0].get<std::set<std::string>>(), (std::set<std::string>{a->id(), b->id()}));
+  f.srv.io.to(b->id()).emit("news", "to both");
+  expect_news(*a, "to both");
+  expect_news(*b, "to both");
+  f.srv.io.except(b->id()).emit("news", "not to them");
+  f.srv.io.emit("news", "marker");
+  expect_news(*a, "marker");
+  expect_news(*b, "marker");
+
+  b->emit("leave", json::array({b->id()}), "/", 2);
+  EXPECT_EQ(b->wait_ack(2)->data, json::array({json::array()}));
+  f.srv.io.to(b->id()).emit("news", "to a only");
+  expect_news(*a, "to a only");
+  f.srv.io.emit("news", "marker");
+  expect_news(*b, "marker");
+
+  a->emit("leave", json::array({b->id()}), "/", 3);
+  ASSERT_TRUE(a->wait_ack(3));
+  EXPECT_TRUE(f.log.wait_for("delete-room " + b->id()));
+  f.srv.io.to(b->id()).emit("news", "to nobody");
+  f.srv.io.emit("news", "marker");
+  expect_news(*a, "marker");
+  expect_news(*b, "marker");
 }
 
 TEST(SioRooms, OperatorsAreImmutable) {

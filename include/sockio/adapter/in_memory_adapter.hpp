@@ -63,7 +63,13 @@ class in_memory_adapter : public adapter {
   /// With recovery on: appends the offset to an event and keeps it.
   void persist_packet(json& data, const broadcast_options& options);
 
-  std::vector<std::unordered_map<room, std::unordered_set<socket*>>> rooms_;  // per shard
+  /// The socket whose own room (its id) `r` is, if it is on `shard` and still in it.
+  socket* own_room_member(unsigned shard, const room& r) const;
+
+  // Per shard: the members of every room, but for each socket's membership of its own
+  // room (its id), which the shard's socket map already finds by id (a set of one per
+  // socket would be ~300 bytes each). A room named after a socket may have other members.
+  std::vector<std::unordered_map<room, std::unordered_set<socket*>>> rooms_;
 
   struct stored_packet {
     std::string offset;
