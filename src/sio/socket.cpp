@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "detail/core.hpp"
 
 namespace sockio::sio {
@@ -26,10 +28,14 @@ std::string_view socket::transport() const noexcept {
 }
 
 void socket::on(const std::string& event, event_handler handler) {
-  handlers_[event] = std::move(handler);
+  const auto it = std::find_if(handlers_.begin(), handlers_.end(), [&](const auto& h) { return h.first == event; });
+  if (it != handlers_.end())
+    it->second = std::move(handler);
+  else
+    handlers_.emplace_back(event, std::move(handler));
 }
 void socket::off(const std::string& event) {
-  handlers_.erase(event);
+  std::erase_if(handlers_, [&](const auto& h) { return h.first == event; });
 }
 void socket::on_any(any_handler handler) {
   state().any_handlers.push_back(std::move(handler));
@@ -159,7 +165,8 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     const auto any = state_->any_handlers;  // a listener may disconnect us, which clears the lists
     for (const auto& h : any) h(event, args);
   }
-  if (const auto it = handlers_.find(event); it != handlers_.end() && connected_) {
+  const auto it = std::find_if(handlers_.begin(), handlers_.end(), [&](const auto& h) { return h.first == event; });
+  if (it != handlers_.end() && connected_) {
     auto handler = it->second;  // the handler may replace itself
     handler(std::move(args), std::move(ack));
   }
