@@ -34,6 +34,21 @@ std::variant<std::string, http_reply> websocket_accept(const request& req) {
          ws::accept_key(key) + "\r\n\r\n";
 }
 
+/// The write under way: frame headers and small payloads copied into `flat`, large
+/// payloads referenced; `count` queued packets.
+struct write_batch {
+  std::string flat;
+  std::vector<net::const_buffer> buffers;
+  std::size_t count = 0;
+  /// Empties it; false when it grew too large to keep in the pool.
+  bool clear() noexcept {
+    flat.clear();
+    buffers.clear();
+    count = 0;
+    return flat.capacity() <= tuning::pool_max_capacity && buffers.capacity() <= tuning::pool_max_capacity;
+  }
+};
+
 /// A WebSocket transport with our own framing (ws_frame.hpp), used unless
 /// permessage-deflate is enabled. Idle, it holds no buffer: plain TCP connections wait
 /// for readability and read into the shard's scratch buffer. Packets queued within one
@@ -211,68 +226,66 @@ class lean_ws_connection final : public ws_transport,
     if (write_ == write_state::in_flight || phase_ == phase::closed) return;
     // One batch: control bytes (the 101 answer, pongs), the queued packets, then the
     // close frame once nothing else is left.
-    batch_ = std::min<std::size_t>(queue_.size(), tuning::max_batch);
-    const bool with_close = phase_ == phase::close_queued && batch_ == queue_.size();
-    if (control_.empty() && batch_ == 0 && !with_close) return;
+    const auto count = std::min<std::size_t>(queue_.size(), tuning::max_batch);
+    const bool with_close = phase_ == phase::close_queued && count == queue_.size();
+    if (control_.empty() && count == 0 && !with_close) return;
     write_ = write_state::in_flight;
     // Frame headers, type characters and small payloads are copied into one buffer;
     // large payloads are written from their shared bytes (TLS: everything is copied,
     // one record per batch). So a burst of small packets costs one sendmsg.
     constexpr std::size_t copy_limit = is_tls<Stream> ? SIZE_MAX : tuning::copy_limit;
     std::size_t flat_size = control_.size() + ws::max_header_size + 2;
-    for (std::size_t i = 0; i < batch_; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       const auto n = queue_[i].view().size();
       flat_size += ws::max_header_size + 1 + (n <= copy_limit ? n : 0);
     }
-    buffer_pool<std::string>::lend(flat_);
-    buffer_pool<std::vector<net::const_buffer>>::lend(buffers_);
-    flat_.clear();
-    flat_.reserve(flat_size);  // no reallocation below: buffers point into it
-    buffers_.clear();
-    std::size_t segment = 0;  // start of the part of flat_ not yet in buffers_
+    batch_ = object_pool<write_batch>::lend();
+    batch_->count = count;
+    auto& flat = batch_->flat;
+    auto& buffers = batch_->buffers;
+    flat.reserve(flat_size);  // no reallocation below: buffers point into it
+    std::size_t segment = 0;  // start of the part of flat not yet in buffers
     const auto close_segment = [&] {
-      if (flat_.size() > segment) buffers_.emplace_back(flat_.data() + segment, flat_.size() - segment);
-      segment = flat_.size();
+      if (flat.size() > segment) buffers.emplace_back(flat.data() + segment, flat.size() - segment);
+      segment = flat.size();
     };
-    flat_ += control_;
+    flat += control_;
     std::string().swap(control_);
     std::uint8_t header[ws::max_header_size];
-    for (std::size_t i = 0; i < batch_; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       const auto& p = queue_[i];
       const auto data = p.view();
       const bool text = !p.binary;
       const auto size =
           ws::encode_header(header, text ? ws::opcode::text : ws::opcode::binary, data.size() + (text ? 1 : 0));
-      flat_.append(reinterpret_cast<const char*>(header), size);
-      if (text) flat_ += type_char(p.type);
+      flat.append(reinterpret_cast<const char*>(header), size);
+      if (text) flat += type_char(p.type);
       if (data.size() <= copy_limit) {
-        flat_ += data;
+        flat += data;
       } else {
         close_segment();
-        buffers_.emplace_back(net::buffer(data));
+        buffers.emplace_back(net::buffer(data));
       }
     }
     if (with_close) {
       phase_ = phase::close_sent;
       const auto size = ws::encode_header(header, ws::opcode::close, 2);
-      flat_.append(reinterpret_cast<const char*>(header), size);
-      flat_ += static_cast<char>(close_code_ >> 8);
-      flat_ += static_cast<char>(close_code_ & 0xFF);
+      flat.append(reinterpret_cast<const char*>(header), size);
+      flat += static_cast<char>(close_code_ >> 8);
+      flat += static_cast<char>(close_code_ & 0xFF);
     }
     close_segment();
-    net::async_write(stream_, std::span<const net::const_buffer>(buffers_),
+    net::async_write(stream_, std::span<const net::const_buffer>(buffers),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
     write_ = write_state::idle;
-    const auto written = std::min(batch_, queue_.size());  // close_socket() may have emptied it
+    const auto written = std::min(batch_ ? batch_->count : 0, queue_.size());  // close_socket() may have emptied it
     for (std::size_t i = 0; i < written; ++i) queued_bytes_ -= queue_[i].size();
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written));
-    batch_ = 0;
     // Idle connections keep no write buffers.
-    buffer_pool<std::vector<net::const_buffer>>::give_back(buffers_);
-    buffer_pool<std::string>::give_back(flat_);
+    object_pool<write_batch>::give_back(batch_);
     if (queue_.empty()) buffer_pool<std::vector<outgoing>>::give_back(queue_);
     if (ec) {
       queue_.clear();
@@ -324,11 +337,8 @@ class lean_ws_connection final : public ws_transport,
   ws_session_link link_;
   std::vector<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
-  std::string control_;  // bytes to send before the next packets
-  // The write under way: headers and small payloads copied, large payloads referenced.
-  std::string flat_;
-  std::vector<net::const_buffer> buffers_;
-  std::size_t batch_ = 0;
+  std::string control_;                 // bytes to send before the next packets
+  std::unique_ptr<write_batch> batch_;  // the write under way, lent for its duration
   struct no_buffer {};
   [[no_unique_address]] std::conditional_t<is_tls<Stream>, std::vector<char>, no_buffer> tls_buffer_;
   std::unique_ptr<net::steady_timer> linger_;  // only while closing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "tuning.hpp"
@@ -45,6 +46,36 @@ class buffer_pool {
     thread_local std::vector<Container> pool = [] {
       pool_registry::of_thread().push_back([] { std::vector<Container>().swap(free_list()); });
       return std::vector<Container>();
+    }();
+    return pool;
+  }
+};
+
+/// Objects lent as a whole for one operation and given back, one pool per thread: what a
+/// connection needs only while it writes costs it one pointer while idle. `T::clear()`
+/// empties an object and says whether it is worth keeping (not grown past the pool's
+/// limit).
+template <class T>
+class object_pool {
+ public:
+  static std::unique_ptr<T> lend() {
+    auto& pool = free_list();
+    if (pool.empty()) return std::make_unique<T>();
+    auto object = std::move(pool.back());
+    pool.pop_back();
+    return object;
+  }
+  static void give_back(std::unique_ptr<T>& object) {
+    auto& pool = free_list();
+    if (object && object->clear() && pool.size() < tuning::pool_max_kept) pool.push_back(std::move(object));
+    object.reset();
+  }
+
+ private:
+  static std::vector<std::unique_ptr<T>>& free_list() {
+    thread_local std::vector<std::unique_ptr<T>> pool = [] {
+      pool_registry::of_thread().push_back([] { std::vector<std::unique_ptr<T>>().swap(free_list()); });
+      return std::vector<std::unique_ptr<T>>();
     }();
     return pool;
   }
