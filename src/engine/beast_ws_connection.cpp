@@ -189,7 +189,7 @@ class beast_ws_connection final : public ws_transport,
 
 }  // namespace
 
-void start_beast_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target) {
+void start_beast_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target) {
   run_websocket<beast_ws_connection>(server, home, std::move(stream), std::move(req), std::move(target));
 }
 

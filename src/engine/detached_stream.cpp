@@ -6,7 +6,7 @@
 
 namespace sockio::engine::detail {
 
-std::optional<detached_stream> detached_stream::release(tcp::socket& socket) {
+std::optional<detached_stream> detached_stream::release(tcp_socket& socket) {
   boost::system::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (ec) return std::nullopt;
@@ -38,8 +38,8 @@ detached_stream::~detached_stream() {
   if (ssl_) SSL_free(ssl_);
 }
 
-std::optional<tcp::socket> detached_stream::attach(net::io_context& context) {
-  tcp::socket socket(context);
+std::optional<tcp_socket> detached_stream::attach(net::io_context& context) {
+  tcp_socket socket(context);
   boost::system::error_code ec;
   socket.assign(protocol_, fd_, ec);
   if (ec) return std::nullopt;

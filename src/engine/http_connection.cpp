@@ -213,7 +213,7 @@ class http_connection final : public connection, public std::enable_shared_from_
   /// While a GET is parked, notices the client going away (engine.io: "poll connection
   /// closed prematurely") so the session does not wait for the ping timeout.
   void watch_for_close(std::uint64_t id) {
-    lowest(stream_).async_wait(tcp::socket::wait_read, [self = shared_from_this(), id](beast::error_code ec) {
+    lowest(stream_).async_wait(tcp_socket::wait_read, [self = shared_from_this(), id](beast::error_code ec) {
       if (ec || self->request_id_ != id) return;
       beast::error_code e;
       if (lowest(self->stream_).available(e) > 0 && !e) return;  // pipelined data
@@ -320,8 +320,8 @@ class http_connection final : public connection, public std::enable_shared_from_
 
 }  // namespace
 
-void start_http_connection(server_state& server, shard& home, tcp::socket socket) {
-  auto connection = std::make_shared<http_connection<tcp::socket>>(server, home, std::move(socket));
+void start_http_connection(server_state& server, shard& home, tcp_socket socket) {
+  auto connection = std::make_shared<http_connection<tcp_socket>>(server, home, std::move(socket));
   net::post(home.context(), [connection] { connection->start(); });
 }
 

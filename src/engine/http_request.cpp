@@ -2,7 +2,7 @@
 
 namespace sockio::engine::detail {
 
-request_info make_request_info(const http::request_header<>& req, const tcp::socket& socket, bool secure) {
+request_info make_request_info(const http::request_header<>& req, const tcp_socket& socket, bool secure) {
   request_info info;
   info.secure = secure;
   info.method = std::string(req.method_string());

@@ -153,7 +153,7 @@ class lean_ws_connection final : public ws_transport,
                                 self->on_data(ec, self->tls_buffer_.data(), n);
                               });
     } else {
-      stream_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      stream_.async_wait(tcp_socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->on_data(ec, nullptr, 0);
         auto& scratch = self->home_.scratch();
         const auto n = io::read_ready(self->stream_, scratch.data(), scratch.size(), ec);
@@ -301,7 +301,7 @@ class lean_ws_connection final : public ws_transport,
   /// Our close frame is out: stop sending and give the client a moment to answer.
   void linger() {
     beast::error_code ignored;
-    lowest(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    lowest(stream_).shutdown(tcp_socket::shutdown_send, ignored);
     if (!linger_) {
       linger_ = std::make_unique<net::steady_timer>(stream_.get_executor(), tuning::close_linger);
       linger_->async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -349,7 +349,7 @@ class lean_ws_connection final : public ws_transport,
 
 }  // namespace
 
-void start_lean_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target) {
+void start_lean_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target) {
   run_websocket<lean_ws_connection>(server, home, std::move(stream), std::move(req), std::move(target));
 }
 

@@ -42,12 +42,12 @@ void listener::close() {
 
 void listener::do_accept() {
   auto& target = *server_.shards[next_shard_++ % server_.shards.size()];
-  acceptor_->async_accept(target.context(), [this, &target](boost::system::error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(target.context(), [this, &target](boost::system::error_code ec, tcp_socket socket) {
     on_accept(target, ec, std::move(socket));
   });
 }
 
-void listener::on_accept(shard& target, boost::system::error_code ec, tcp::socket socket) {
+void listener::on_accept(shard& target, boost::system::error_code ec, tcp_socket socket) {
   namespace net = boost::asio;
   if (ec == net::error::operation_aborted || !acceptor_ || !acceptor_->is_open()) return;
   if (ec) {

@@ -6,8 +6,7 @@ namespace sockio::engine::detail {
 namespace {
 
 /// A handshake: a stopping server (503) and `allow_request` (403) refuse; EIO must be 4.
-std::optional<http_reply> admit(const server_state& server, const request& req, const tcp::socket& socket,
-                                bool secure) {
+std::optional<http_reply> admit(const server_state& server, const request& req, const tcp_socket& socket, bool secure) {
   if (server.stopping) {
     // 503: a proxy may send the handshake to another node (nginx: proxy_next_upstream http_503).
     auto reply = error_reply(errc::forbidden, "server shutting down");
@@ -26,7 +25,7 @@ std::optional<http_reply> admit(const server_state& server, const request& req, 
 }  // namespace
 
 std::optional<http_reply> check_request(const server_state& server, const request& req, request_kind kind,
-                                        const tcp::socket& socket, bool secure) {
+                                        const tcp_socket& socket, bool secure) {
   const auto target = req.target();
   const auto transport = codec::find_query(target, "transport");
   const bool upgrade = kind == request_kind::upgrade;

@@ -13,7 +13,7 @@ void start(server_state& server, shard& home, Stream stream, request req, ws_tar
 
 }  // namespace
 
-void start_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target) {
+void start_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target) {
   start(server, home, std::move(stream), std::move(req), std::move(target));
 }
 

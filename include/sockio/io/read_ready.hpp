@@ -19,8 +19,9 @@ namespace sockio::io {
 /// in one `io_uring_enter` per loop turn for all connections, whereas a non-blocking
 /// socket makes Asio write with one `sendmsg` each. `MSG_DONTWAIT` makes this one read
 /// non-blocking under either backend.
-inline std::size_t read_ready(boost::asio::ip::tcp::socket& socket, void* data, std::size_t size,
-                              boost::system::error_code& ec) {
+template <class Executor>
+std::size_t read_ready(boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>& socket, void* data,
+                       std::size_t size, boost::system::error_code& ec) {
   for (;;) {
     const auto n = ::recv(socket.native_handle(), data, size, MSG_DONTWAIT);
     if (n > 0) {

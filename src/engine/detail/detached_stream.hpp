@@ -15,7 +15,7 @@ namespace sockio::engine::detail {
 class detached_stream {
  public:
   /// Detaches `socket` from its loop; nullopt if it cannot be (it is then unusable).
-  static std::optional<detached_stream> release(tcp::socket& socket);
+  static std::optional<detached_stream> release(tcp_socket& socket);
   /// Detaches `stream`: the SSL object outlives it (one more reference), while the stream,
   /// and with it its half of the BIO pair, is destroyed here, on its own thread.
   static std::optional<detached_stream> release(tls_stream& stream);
@@ -25,13 +25,13 @@ class detached_stream {
   ~detached_stream();
 
   /// The stream on `context`'s loop (call on that loop's thread), or nullopt.
-  std::optional<tcp::socket> attach(net::io_context& context);
+  std::optional<tcp_socket> attach(net::io_context& context);
   std::optional<tls_stream> attach_tls(net::io_context& context);
 
  private:
-  detached_stream(tcp::socket::protocol_type p, int fd, SSL* ssl) : protocol_(p), fd_(fd), ssl_(ssl) {}
+  detached_stream(tcp_socket::protocol_type p, int fd, SSL* ssl) : protocol_(p), fd_(fd), ssl_(ssl) {}
 
-  tcp::socket::protocol_type protocol_;
+  tcp_socket::protocol_type protocol_;
   int fd_;
   SSL* ssl_ = nullptr;
 };

@@ -16,7 +16,7 @@ namespace http = beast::http;
 using request = http::request<http::string_body>;
 
 /// The engine's copy of a request's method, target, header fields and peer address.
-request_info make_request_info(const http::request_header<>& req, const tcp::socket& socket, bool secure);
+request_info make_request_info(const http::request_header<>& req, const tcp_socket& socket, bool secure);
 
 /// Adds the CORS header fields of the npm `cors` package's behaviour to `res`;
 /// `preflight` for the answer to an OPTIONS request.

@@ -31,7 +31,7 @@ class listener {
 
  private:
   void do_accept();
-  void on_accept(shard& target, boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept(shard& target, boost::system::error_code ec, tcp_socket socket);
 
   server_state& server_;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // with options.tls

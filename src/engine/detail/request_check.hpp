@@ -18,6 +18,6 @@ enum class request_kind { polling, upgrade };
 /// transport without upgrade, a stopping server, `allow_request`, then the protocol
 /// version. The refusal to answer, or nullopt when the request may go on.
 std::optional<http_reply> check_request(const server_state& server, const request& req, request_kind kind,
-                                        const tcp::socket& socket, bool secure);
+                                        const tcp_socket& socket, bool secure);
 
 }  // namespace sockio::engine::detail

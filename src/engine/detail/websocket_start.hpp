@@ -17,7 +17,7 @@ using ws_target = std::optional<std::string>;
 
 /// Starts a WebSocket transport on `home` for `req`: Beast's when permessage-deflate is
 /// enabled, the lean one otherwise. The stream must already be on `home`'s loop.
-void start_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target);
+void start_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target);
 void start_websocket(server_state& server, shard& home, tls_stream stream, request req, ws_target target);
 
 /// Creates a `Connection<Stream>` on `home` and has it accept `req` for `target`.
@@ -32,11 +32,11 @@ void run_websocket(server_state& server, shard& home, Stream stream, request req
 }
 
 /// The lean transport (lean_ws_connection.cpp): sockio's own framing.
-void start_lean_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target);
+void start_lean_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target);
 void start_lean_websocket(server_state& server, shard& home, tls_stream stream, request req, ws_target target);
 
 /// The Beast transport (beast_ws_connection.cpp): permessage-deflate.
-void start_beast_websocket(server_state& server, shard& home, tcp::socket stream, request req, ws_target target);
+void start_beast_websocket(server_state& server, shard& home, tcp_socket stream, request req, ws_target target);
 void start_beast_websocket(server_state& server, shard& home, tls_stream stream, request req, ws_target target);
 
 }  // namespace sockio::engine::detail
