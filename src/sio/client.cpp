@@ -1,6 +1,7 @@
 // One Engine.IO session bridged to its namespace sockets (socket.io's client.ts).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "detail/core.hpp"
@@ -38,7 +39,7 @@ void client::on_message(engine::session&, std::string_view data, bool binary) {
 }
 
 void client::on_packet(packet p) {
-  const auto it = sockets_.find(p.nsp);
+  const auto it = find_socket(p.nsp);
   const bool joined = it != sockets_.end();
   const bool pending = connecting_.contains(p.nsp);
   if (p.type == packet_type::connect && !joined && !pending) {
@@ -52,7 +53,7 @@ void client::on_packet(packet p) {
     close();
     return;
   }
-  auto s = it->second;
+  auto s = *it;
   switch (p.type) {
     case packet_type::event:
     case packet_type::binary_event: s->on_packet(std::move(p.data), p.id); break;
@@ -80,12 +81,19 @@ void client::connect_refused(const std::string& nsp) {
 
 void client::add_socket(const std::shared_ptr<socket>& s) {
   connecting_.erase(s->nsp().name());
-  sockets_[s->nsp().name()] = s;
+  if (const auto it = find_socket(s->nsp().name()); it != sockets_.end())
+    *it = s;
+  else
+    sockets_.push_back(s);
   connect_timer_.reset();  // cancels it; a connected client keeps no timer
 }
 
 void client::remove_socket(const std::string& nsp) {
-  sockets_.erase(nsp);
+  if (const auto it = find_socket(nsp); it != sockets_.end()) sockets_.erase(it);
+}
+
+std::vector<std::shared_ptr<socket>>::iterator client::find_socket(std::string_view nsp) {
+  return std::find_if(sockets_.begin(), sockets_.end(), [nsp](const auto& s) { return s->nsp().name() == nsp; });
 }
 
 void client::send(const frames& f, bool volatile_) {
@@ -98,7 +106,7 @@ void client::send(const frames& f, bool volatile_) {
 void client::close_sockets(std::string_view reason) {
   auto sockets = std::move(sockets_);
   sockets_.clear();
-  for (auto& [name, s] : sockets) s->on_close(reason);
+  for (auto& s : sockets) s->on_close(reason);
 }
 
 void client::close() {
@@ -113,7 +121,7 @@ void client::shutdown() {
 
 void client::disconnect_all() {
   auto sockets = sockets_;
-  for (auto& [name, s] : sockets) s->disconnect(false);
+  for (auto& s : sockets) s->disconnect(false);
   close();
 }
 

@@ -2,10 +2,11 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server_core.hpp"
 #include "sockio/adapter/local_sockets.hpp"
@@ -47,11 +48,13 @@ class client final : public engine::session_handler, public std::enable_shared_f
   void on_packet(packet p);
   void on_connect(const std::string& nsp, json auth);
   void close_sockets(std::string_view reason);
+  std::vector<std::shared_ptr<socket>>::iterator find_socket(std::string_view nsp);
 
   server_core& core_;
   std::shared_ptr<engine::session> session_;
   sio::decoder decoder_;
-  std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;
+  // Its sockets, one per namespace joined: a flat list (most clients join one or two).
+  std::vector<std::shared_ptr<socket>> sockets_;
   std::set<std::string> connecting_;                          // namespaces whose CONNECT is being handled
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;  // until the first namespace joins
   bool open_ = true;
