@@ -13,8 +13,8 @@ in_memory_adapter::~in_memory_adapter() = default;
 void in_memory_adapter::add_all(socket& s, const std::set<room>& rooms) {
   for (const auto& r : rooms) {
     if (!sockets_.add_room(s, r)) continue;
-    const bool created = room_size(s.shard(), r) == (r == s.id() ? 1 : 0);
     if (r != s.id()) rooms_[s.shard()][r].insert(&s);
+    const bool created = room_size(s.shard(), r) == 1;  // `s` alone
     // Listeners run after the change (they may change rooms too).
     if (created) sockets_.emit_room_event(room_event::create_room, r, {});
     sockets_.emit_room_event(room_event::join_room, r, s.id());

@@ -3,6 +3,15 @@
 #include "detail/core.hpp"
 
 namespace sockio::sio {
+namespace {
+
+/// The listener entry of `event` in a socket's flat table, or `end()`.
+template <class Handlers>
+auto find_handler(Handlers& handlers, std::string_view event) {
+  return std::find_if(handlers.begin(), handlers.end(), [event](const auto& h) { return h.first == event; });
+}
+
+}  // namespace
 
 socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id, sio::handshake hs)
     : nsp_(&nsp), client_(std::move(client)), id_(std::move(id)), handshake_(std::move(hs)) {}
@@ -28,7 +37,7 @@ std::string_view socket::transport() const noexcept {
 }
 
 void socket::on(const std::string& event, event_handler handler) {
-  const auto it = std::find_if(handlers_.begin(), handlers_.end(), [&](const auto& h) { return h.first == event; });
+  const auto it = find_handler(handlers_, event);
   if (it != handlers_.end())
     it->second = std::move(handler);
   else
@@ -165,7 +174,7 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     const auto any = state_->any_handlers;  // a listener may disconnect us, which clears the lists
     for (const auto& h : any) h(event, args);
   }
-  const auto it = std::find_if(handlers_.begin(), handlers_.end(), [&](const auto& h) { return h.first == event; });
+  const auto it = find_handler(handlers_, event);
   if (it != handlers_.end() && connected_) {
     auto handler = it->second;  // the handler may replace itself
     handler(std::move(args), std::move(ack));
