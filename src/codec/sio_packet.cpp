@@ -1,6 +1,7 @@
 #include <array>
 #include <charconv>
 
+#include "sockio/codec/json_text.hpp"
 #include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::sio {
@@ -186,17 +187,20 @@ encoded_packet encode(const packet& p) {
   } else if (type == packet_type::binary_ack) {
     type = packet_type::ack;
   }
-  out.text += static_cast<char>('0' + static_cast<int>(type));
+  auto& text = out.text;
+  text.reserve(64);
+  text += static_cast<char>('0' + static_cast<int>(type));
+  std::array<char, 24> digits;
   if (!out.attachments.empty()) {
-    out.text += std::to_string(out.attachments.size());
-    out.text += '-';
+    text.append(digits.data(), std::to_chars(digits.begin(), digits.end(), out.attachments.size()).ptr);
+    text += '-';
   }
   if (!p.nsp.empty() && p.nsp != "/") {
-    out.text += p.nsp;
-    out.text += ',';
+    text += p.nsp;
+    text += ',';
   }
-  if (p.id) out.text += std::to_string(*p.id);
-  if (data) out.text += data->dump(-1, ' ', false, json::error_handler_t::replace);
+  if (p.id) text.append(digits.data(), std::to_chars(digits.begin(), digits.end(), *p.id).ptr);
+  if (data) codec::append_json(text, *data);
   return out;
 }
 
@@ -237,9 +241,11 @@ std::error_code decoder::add_text(std::string_view text, std::optional<packet>& 
   }
   if (i < text.size()) {
     const auto body = text.substr(i);
-    if (json_depth(body) > options_.max_depth) return parse_errc::too_deep;
-    p.data = json::parse(body, nullptr, false);
-    if (p.data.is_discarded()) return parse_errc::invalid_json;
+    switch (codec::parse_json(body, p.data, options_.max_depth)) {
+      case codec::json_parse_result::ok: break;
+      case codec::json_parse_result::invalid: return parse_errc::invalid_json;
+      case codec::json_parse_result::too_deep: return parse_errc::too_deep;
+    }
   }
   if (!payload_valid(p)) return parse_errc::invalid_payload;
   if ((p.type == packet_type::ack || p.type == packet_type::binary_ack) && !p.id) {
