@@ -37,6 +37,21 @@ std::error_code decode_packet(std::string_view text, packet& out) {
   return {};
 }
 
+std::error_code decode_packet(std::string_view text, packet_view& out, std::string& storage) {
+  if (text.empty()) return errc::invalid_packet;
+  if (text.front() == 'b') {
+    auto bytes = codec::base64_decode(text.substr(1));
+    if (!bytes) return errc::invalid_base64;
+    storage = std::move(*bytes);
+    out = packet_view{packet_type::message, storage, true};
+    return {};
+  }
+  const char c = text.front();
+  if (c < '0' || c > '6') return errc::invalid_packet;
+  out = packet_view{static_cast<packet_type>(c - '0'), text.substr(1), false};
+  return {};
+}
+
 std::error_code decode_payload(std::string_view payload, std::vector<packet>& out) {
   while (true) {
     const auto end = payload.find(record_separator);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "detail/byte_scan.hpp"
 #include "sockio/codec/json_text.hpp"
 #include "sockio/codec/ws/utf8.hpp"
 
@@ -35,6 +36,7 @@ class json_parser {
           ++p_;
           *target = json::array();
           if (stack_.size() >= max_depth_) return json_parse_result::too_deep;
+          target->get_ref<json::array_t&>().reserve(4);  // an event's few arguments: one allocation
           stack_.push_back(target);
           skip_whitespace();
           if (p_ != end_ && *p_ == ']') {
@@ -139,12 +141,7 @@ class json_parser {
     const char* run = p_;
     bool high = false;
     while (true) {
-      while (p_ != end_) {
-        const auto c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20) break;
-        high |= c >= 0x80;
-        ++p_;
-      }
+      p_ = detail::skip_plain_json(p_, end_, high);
       if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
       const std::string_view raw(run, static_cast<std::size_t>(p_ - run));
       if (high && !ws::valid_utf8(raw)) return false;

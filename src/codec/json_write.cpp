@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "detail/byte_scan.hpp"
 #include "sockio/codec/json_text.hpp"
 #include "sockio/codec/ws/utf8.hpp"
 
@@ -22,12 +23,7 @@ void append_escaped(std::string& out, const std::string& s) {
   bool high = false;
   while (p != end) {
     const char* run = p;
-    while (p != end) {
-      const auto c = static_cast<unsigned char>(*p);
-      if (c == '"' || c == '\\' || c < 0x20) break;
-      high |= c >= 0x80;
-      ++p;
-    }
+    p = detail::skip_plain_json(p, end, high);
     out.append(run, static_cast<std::size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);

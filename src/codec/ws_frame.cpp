@@ -1,7 +1,10 @@
 #include <openssl/rand.h>
 
+#include <array>
+#include <cstring>
 #include <stdexcept>
 
+#include "detail/byte_scan.hpp"
 #include "sockio/codec/ws/frame.hpp"
 #include "sockio/codec/ws/frame_reader.hpp"
 
@@ -39,7 +42,19 @@ std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t length, co
 }
 
 void apply_mask(char* data, std::size_t size, const mask_key& key, std::size_t offset) noexcept {
-  for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>(data[i] ^ key[(offset + i) & 3]);
+  if ((key[0] | key[1] | key[2] | key[3]) == 0) return;  // a zero key changes nothing
+  std::size_t i = 0;
+  if (size >= 8) {
+    // Eight bytes a step: the key repeated, starting where `offset` is in it.
+    std::array<char, 8> rotated;
+    for (std::size_t k = 0; k < 8; ++k) rotated[k] = static_cast<char>(key[(offset + k) & 3]);
+    const auto word_key = codec::detail::load8(rotated.data());
+    for (; i + 8 <= size; i += 8) {
+      const auto word = codec::detail::load8(data + i) ^ word_key;
+      std::memcpy(data + i, &word, sizeof word);
+    }
+  }
+  for (; i < size; ++i) data[i] = static_cast<char>(data[i] ^ key[(offset + i) & 3]);
 }
 
 mask_key make_mask_key() {

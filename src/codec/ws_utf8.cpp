@@ -1,6 +1,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "detail/byte_scan.hpp"
 #include "sockio/codec/ws/utf8.hpp"
 
 namespace sockio::ws {
@@ -12,6 +13,10 @@ bool valid_utf8(std::string_view text) noexcept {
     const unsigned char c = *p;
     if (c < 0x80) {
       ++p;
+      while (end - p >= 8 &&
+             (codec::detail::load8(reinterpret_cast<const char*>(p)) & codec::detail::byte_highs) == 0) {
+        p += 8;  // ASCII, eight bytes at a time
+      }
       continue;
     }
     std::size_t n;

@@ -146,7 +146,7 @@ void session_impl::on_post(std::string_view body, reply_fn reply) {
   auto self = shared_from_this();  // a handler may close us while we iterate
   for (const auto& p : packets) {
     if (state_ != state::open) return;
-    on_packet(p);
+    on_packet({p.type, p.data, p.binary});
   }
   if (ec && state_ != state::closed) end("parse error");
 }
@@ -155,7 +155,7 @@ void session_impl::on_payload_too_large() {
   end("transport error");
 }
 
-void session_impl::on_packet(const packet& p) {
+void session_impl::on_packet(const packet_view& p) {
   switch (p.type) {
     case packet_type::pong: home_.schedule(heartbeat_, timer_kind::ping); break;
     case packet_type::message:
@@ -189,8 +189,9 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
       if (handler_) handler_->on_message(*this, data, true);
       return;
     }
-    packet p;
-    if (decode_packet(data, p)) {
+    packet_view p;
+    std::string storage;
+    if (decode_packet(data, p, storage)) {
       end("parse error");
       return;
     }

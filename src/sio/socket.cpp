@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "detail/core.hpp"
+#include "sockio/codec/json_text.hpp"
 
 namespace sockio::sio {
 namespace {
@@ -156,19 +157,32 @@ void socket::run_packet_middlewares(std::size_t index, std::shared_ptr<json> pac
   });
 }
 
+/// The answer to one of the client's events: the ack packet, if the socket is still
+/// connected when the handler answers.
+class socket::ack_answer final : public ack_fn::sender {
+ public:
+  ack_answer(std::weak_ptr<socket> socket, std::uint64_t id) : socket_(std::move(socket)), id_(id) {}
+
+  void send(json args) override {
+    const auto self = socket_.lock();
+    if (!self || !self->connected_) return;
+    auto p = packet::ack(self->nsp_->name(), std::move(args), id_);
+    self->client_->send_packet(p);
+    codec::clear_json(p.data);
+  }
+
+ private:
+  std::weak_ptr<socket> socket_;
+  std::uint64_t id_;
+};
+
 void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
   if (!data.is_array() || data.empty()) return;
   const auto event = data[0].is_string() ? data[0].get<std::string>() : data[0].dump();
   data.erase(data.begin());  // the arguments remain: moved on, not copied
   json args = std::move(data);
   ack_fn ack;
-  if (ack_id) {
-    ack = ack_fn([weak = weak_from_this(), id = *ack_id](json reply) {
-      auto self = weak.lock();
-      if (!self || !self->connected_) return;
-      self->client_->send_packet(packet::ack(self->nsp_->name(), std::move(reply), id));
-    });
-  }
+  if (ack_id) ack = ack_fn(std::make_shared<ack_answer>(weak_from_this(), *ack_id));
   auto self = shared_from_this();  // a handler may disconnect us
   if (state_ && !state_->any_handlers.empty()) {
     const auto any = state_->any_handlers;  // a listener may disconnect us, which clears the lists

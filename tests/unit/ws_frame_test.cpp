@@ -163,6 +163,40 @@ TEST(WsFrame, MaskingInPiecesEqualsMaskingAtOnce) {
   EXPECT_EQ(whole, pieces);
 }
 
+TEST(WsFrame, MaskingIsTheKeysBytesInTurnAtEveryOffsetAndLength) {
+  const mask_key key{0x12, 0x34, 0x56, 0x78};
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += static_cast<char>('a' + i % 26);
+  for (std::size_t offset = 0; offset < 4; ++offset) {
+    for (std::size_t size = 0; size <= text.size(); ++size) {
+      std::string masked = text.substr(0, size);
+      apply_mask(masked.data(), masked.size(), key, offset);
+      for (std::size_t i = 0; i < size; ++i) {
+        ASSERT_EQ(static_cast<std::uint8_t>(masked[i]), static_cast<std::uint8_t>(text[i] ^ key[(offset + i) % 4]))
+            << "offset " << offset << ", size " << size << ", byte " << i;
+      }
+    }
+  }
+  std::string zero_key = text;
+  apply_mask(zero_key.data(), zero_key.size(), mask_key{});
+  EXPECT_EQ(zero_key, text);
+}
+
+TEST(WsFrame, Utf8ValidationAtEveryPositionOfALongText) {
+  const std::string ascii(37, 'a');
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    const auto with = [&](std::string_view bytes) {
+      return ascii.substr(0, at) + std::string(bytes) + ascii.substr(at);
+    };
+    EXPECT_TRUE(valid_utf8(with("\xc3\xa9"))) << at;
+    EXPECT_TRUE(valid_utf8(with("\xf0\x9f\x98\x80"))) << at;
+    EXPECT_FALSE(valid_utf8(with("\xff"))) << at;
+    EXPECT_FALSE(valid_utf8(with("\xed\xa0\x80"))) << at;  // a surrogate
+    EXPECT_FALSE(valid_utf8(with("\xc0\xaf"))) << at;      // overlong
+  }
+  EXPECT_FALSE(valid_utf8(ascii + "\xe2\x82"));  // cut short at the end
+}
+
 TEST(WsFrame, ClientReaderTakesUnmaskedFramesOnly) {
   std::uint8_t h[max_header_size];
   const auto n = encode_header(h, opcode::text, 6);

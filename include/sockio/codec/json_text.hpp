@@ -34,4 +34,20 @@ json_parse_result parse_json(std::string_view text, json& out, std::size_t max_d
 /// an intermediate string.
 void append_json(std::string& out, const json& value);
 
+/// Empties `value`'s arrays and objects from the inside out, so that destroying it
+/// allocates nothing (nlohmann's destructor moves the elements of every non-empty array
+/// or object into a temporary vector first). For values on the message path, which are
+/// destroyed once per packet.
+inline void clear_json(json& value) noexcept {
+  if (value.is_array()) {
+    auto& items = value.get_ref<json::array_t&>();
+    for (auto& item : items) clear_json(item);
+    items.clear();
+  } else if (value.is_object()) {
+    auto& members = value.get_ref<json::object_t&>();
+    for (auto& [key, item] : members) clear_json(item);
+    members.clear();
+  }
+}
+
 }  // namespace sockio::codec

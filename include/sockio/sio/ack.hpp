@@ -11,22 +11,38 @@
 namespace sockio::sio {
 
 /// Answers an event that asked for an acknowledgement; empty when none was asked.
-/// Calling it more than once sends nothing more.
+/// Copies answer the same event: calling any of them more than once sends nothing more.
 class ack_fn {
  public:
-  ack_fn() = default;
-  explicit ack_fn(std::function<void(json)> send) : send_(std::make_shared<decltype(send)>(std::move(send))) {}
+  /// What sends the answer: the server's socket, or a function (the constructor below).
+  class sender {
+   public:
+    virtual ~sender() = default;
+    /// Sends the acknowledgement's arguments; called at most once.
+    virtual void send(json args) = 0;
 
-  /// True when the client asked for an acknowledgement.
-  explicit operator bool() const noexcept { return send_ && *send_; }
+   private:
+    friend class ack_fn;
+    bool answered_ = false;
+  };
+
+  ack_fn() = default;
+  /// An answer sent by `send` (none if `send` is empty).
+  explicit ack_fn(std::function<void(json)> send) {
+    if (send) sender_ = std::make_shared<function_sender>(std::move(send));
+  }
+  /// An answer sent by `s` (one allocation for the answer's state).
+  explicit ack_fn(std::shared_ptr<sender> s) noexcept : sender_(std::move(s)) {}
+
+  /// True when the client asked for an acknowledgement and it has not been sent yet.
+  explicit operator bool() const noexcept { return sender_ && !sender_->answered_; }
 
   /// Sends the acknowledgement with `args` (a JSON array, or one value).
   void operator()(json args = json::array()) const {
-    if (!send_ || !*send_) return;
+    if (!sender_ || sender_->answered_) return;
     if (!args.is_array()) args = json::array({std::move(args)});
-    auto send = std::move(*send_);
-    *send_ = nullptr;
-    send(std::move(args));
+    sender_->answered_ = true;
+    sender_->send(std::move(args));
   }
 
   /// Sends the acknowledgement with the given arguments.
@@ -36,7 +52,19 @@ class ack_fn {
   }
 
  private:
-  std::shared_ptr<std::function<void(json)>> send_;
+  class function_sender final : public sender {
+   public:
+    explicit function_sender(std::function<void(json)> send) : send_(std::move(send)) {}
+    void send(json args) override {
+      auto send = std::move(send_);  // released once answered
+      send(std::move(args));
+    }
+
+   private:
+    std::function<void(json)> send_;
+  };
+
+  std::shared_ptr<sender> sender_;
 };
 
 /// Receives an acknowledgement: `args` is the array of its arguments; on a timeout or a

@@ -136,6 +136,8 @@ class socket : public std::enable_shared_from_this<socket> {
   friend class detail::client;
   friend struct detail::namespace_state;
 
+  class ack_answer;
+
   void on_packet(json data, std::optional<std::uint64_t> ack_id);
   void on_ack(std::uint64_t id, json args);
   void on_close(std::string_view reason);

@@ -64,7 +64,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void open(std::shared_ptr<ws_transport> ws);
   void enqueue(outgoing packet);
   void flush_polling();
-  void on_packet(const packet& p);
+  void on_packet(const packet_view& p);
   void complete_upgrade();
   /// The client's close packet.
   void closed_by_client();

@@ -56,6 +56,9 @@ void encode_payload(std::span<const packet_view> packets, std::string& out);
 /// Errors: `errc::invalid_packet`, `errc::invalid_base64`.
 std::error_code decode_packet(std::string_view text, packet& out);
 
+/// The same without a copy: `out` views `text`, or `storage` for base64 data (`b…`).
+std::error_code decode_packet(std::string_view text, packet_view& out, std::string& storage);
+
 /// Decodes a long-polling payload; on error `out` holds the packets before the bad one.
 std::error_code decode_payload(std::string_view payload, std::vector<packet>& out);
 
