@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "detail/core.hpp"
@@ -69,16 +70,32 @@ std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned sh
     }
     return out;
   }
-  std::unordered_set<socket*> seen;
-  for (const auto& r : options.rooms) {
-    const auto take = [&](socket* s) {
-      if (seen.insert(s).second && !excluded(*s)) out.push_back(s->shared_from_this());
-    };
+  // A room's members: the sockets that joined it, and the socket it is named after (kept
+  // apart, see own_room_member), never both.
+  const auto members = [&](const room& r, auto&& take) {
     if (const auto it = rooms_[shard].find(r); it != rooms_[shard].end()) {
       for (auto* s : it->second) take(s);
     }
     if (auto* s = own_room_member(shard, r)) take(s);
+  };
+  const auto take = [&](socket* s) {
+    if (!excluded(*s)) out.push_back(s->shared_from_this());
+  };
+  if (options.rooms.size() == 1) {
+    const auto& r = *options.rooms.begin();
+    if (const auto it = rooms_[shard].find(r); it != rooms_[shard].end()) out.reserve(it->second.size() + 1);
+    members(r, take);
+    return out;
   }
+  // Several rooms: a socket in more than one of them is selected once (sorted and made
+  // unique, which allocates nothing once the thread's list has grown).
+  thread_local std::vector<socket*> picked;
+  picked.clear();
+  for (const auto& r : options.rooms) members(r, [](socket* s) { picked.push_back(s); });
+  std::sort(picked.begin(), picked.end());
+  picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
+  out.reserve(picked.size());
+  for (auto* s : picked) take(s);
   return out;
 }
 
