@@ -21,7 +21,7 @@
 // the delivery latency without queueing (a wait of at most 5 ms between them: its poll).
 // --raw talks plain WebSocket to bench/raw_ws_echo (echo and connect only).
 // Every measured window reports cpu_percent: the generator's CPU and, with --server-pid,
-// the server's, in percent of one core.
+// the server's (and server_system, the kernel's part of it), in percent of one core.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -53,25 +53,33 @@ long rss_kib(long pid) {
   return -1;
 }
 
-/// CPU seconds (user + system) used so far by process `pid`, or by this process when 0.
-double cpu_seconds(long pid) {
+/// CPU seconds used so far, in user space and in the kernel.
+struct cpu_time {
+  double user = 0;
+  double system = 0;
+  double total() const noexcept { return user + system; }
+};
+
+/// The CPU time of process `pid`, or of this process when 0.
+cpu_time cpu_seconds(long pid) {
   if (pid == 0) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
   }
   std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
   const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const auto name_end = stat.rfind(')');  // the command name may hold spaces
-  if (name_end == std::string::npos) return -1;
+  if (name_end == std::string::npos) return {};
   std::istringstream fields(stat.substr(name_end + 1));
   std::string skipped;
   for (int field = 3; field <= 13; ++field) fields >> skipped;
   long user = 0;
   long system = 0;
   fields >> user >> system;
-  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {static_cast<double>(user) / ticks, static_cast<double>(system) / ticks};
 }
 
 /// The CPU both sides spent over a measured window, in percent of one core: which one
@@ -81,21 +89,25 @@ class cpu_window {
   explicit cpu_window(long server_pid)
       : server_pid_(server_pid),
         start_(clock_type::now()),
-        server_(server_pid ? cpu_seconds(server_pid) : 0),
+        server_(server_pid ? cpu_seconds(server_pid) : cpu_time{}),
         self_(cpu_seconds(0)) {}
 
   void report(json& result) const {
     const double wall = std::max(std::chrono::duration<double>(clock_type::now() - start_).count(), 1e-9);
-    json cpu{{"generator", 100 * (cpu_seconds(0) - self_) / wall}};
-    if (server_pid_) cpu["server"] = 100 * (cpu_seconds(server_pid_) - server_) / wall;
+    json cpu{{"generator", 100 * (cpu_seconds(0).total() - self_.total()) / wall}};
+    if (server_pid_) {
+      const auto now = cpu_seconds(server_pid_);
+      cpu["server"] = 100 * (now.total() - server_.total()) / wall;
+      cpu["server_system"] = 100 * (now.system - server_.system) / wall;  // the kernel's part of it
+    }
     result["cpu_percent"] = cpu;
   }
 
  private:
   long server_pid_;
   clock_type::time_point start_;
-  double server_;
-  double self_;
+  cpu_time server_;
+  cpu_time self_;
 };
 
 double percentile(std::vector<std::uint32_t>& v, double p) {
