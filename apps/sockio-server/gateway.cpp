@@ -328,7 +328,7 @@ void gateway::on_join(sio::socket& s, socket_context& context, const json& args,
   if (!room) return ack.reply(error_reply("invalid room"));
   if (sio::is_socket_id(*room)) return ack.reply(error_reply("reserved room name"));
   if (!matches_any(context.join, *room)) return ack.reply(error_reply("not allowed to join " + *room));
-  if (s.rooms().contains(*room)) return ack.reply(json{{"ok", true}, {"room", *room}});
+  if (s.in_room(*room)) return ack.reply(json{{"ok", true}, {"room", *room}});
   if (static_cast<std::int64_t>(s.rooms().size()) - 1 >= config_.limits_max_rooms_per_socket) {
     return ack.reply(error_reply("too many rooms"));
   }
@@ -340,7 +340,7 @@ void gateway::on_join(sio::socket& s, socket_context& context, const json& args,
 void gateway::on_leave(sio::socket& s, socket_context& /*context*/, const json& args, const sio::ack_fn& ack) {
   auto room = room_arg(args);
   if (!room) return ack.reply(error_reply("invalid room"));
-  if (*room == s.id() || !s.rooms().contains(*room)) return ack.reply(error_reply("not in room " + *room));
+  if (*room == s.id() || !s.in_room(*room)) return ack.reply(error_reply("not in room " + *room));
   s.leave(*room);
   announce(s, *room, "presence:leave");
   ack.reply(json{{"ok", true}, {"room", *room}});
@@ -355,7 +355,7 @@ void gateway::on_publish(sio::socket& s, socket_context& context, const json& ar
   const auto& event = args[1].get_ref<const std::string&>();
   if (reserved_event(event)) return ack.reply(error_reply("reserved event " + event));
   if (!matches_any(context.publish, *room)) return ack.reply(error_reply("not allowed to publish to " + *room));
-  const auto recipients = room_size(s.nsp().name(), *room) - (s.rooms().contains(*room) ? 1 : 0);
+  const auto recipients = room_size(s.nsp().name(), *room) - (s.in_room(*room) ? 1 : 0);
   metrics_.broadcast_recipients.observe(static_cast<double>(std::max<std::int64_t>(0, recipients)));
   s.to(*room).emit_args(event, json(args.begin() + 2, args.end()));
   ack.reply(json{{"ok", true}});

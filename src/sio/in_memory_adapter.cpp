@@ -45,7 +45,7 @@ void in_memory_adapter::del_all(socket& s) {
 socket* in_memory_adapter::own_room_member(unsigned shard, const room& r) const {
   const auto& sockets = sockets_.of_shard(shard);
   const auto it = sockets.find(r);
-  return it != sockets.end() && it->second->rooms().contains(r) ? it->second.get() : nullptr;
+  return it != sockets.end() && it->second->in_room(r) ? it->second.get() : nullptr;
 }
 
 std::size_t in_memory_adapter::room_size(unsigned shard, const room& r) const {
@@ -58,7 +58,7 @@ std::vector<std::shared_ptr<socket>> in_memory_adapter::select_local(unsigned sh
   std::vector<std::shared_ptr<socket>> out;
   const auto excluded = [&](const socket& s) {
     for (const auto& r : options.except) {
-      if (s.rooms().contains(r)) return true;
+      if (s.in_room(r)) return true;
     }
     return false;
   };
@@ -186,7 +186,7 @@ void in_memory_adapter::all_rooms(std::function<void(std::error_code, std::set<r
         std::set<room> found;
         for (const auto& [r, members] : rooms_[shard]) found.insert(r);
         for (const auto& [id, s] : sockets_.of_shard(shard)) {
-          if (s->rooms().contains(s->id())) found.insert(s->id());
+          if (s->in_room(s->id())) found.insert(s->id());
         }
         return found;
       },

@@ -1,6 +1,7 @@
 #include "sockio/adapter/local_sockets.hpp"
 
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "detail/core.hpp"
 
@@ -57,9 +58,11 @@ std::uint64_t local_sockets::next_ack_id() {
 }
 
 bool local_sockets::add_room(socket& s, const room& r) {
+  if (r == s.id_) return !std::exchange(s.in_own_room_, true);
   return s.rooms_.insert(r).second;
 }
 bool local_sockets::remove_room(socket& s, const room& r) {
+  if (r == s.id_) return std::exchange(s.in_own_room_, false);
   return s.rooms_.erase(r) != 0;
 }
 

@@ -195,6 +195,12 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
   }
 }
 
+std::set<room> socket::rooms() const {
+  auto all = rooms_;
+  if (in_own_room_) all.insert(id_);
+  return all;
+}
+
 void socket::join(const room& r) {
   if (!connected_) {
     rooms_.insert(r);  // registered when the connection completes
@@ -225,7 +231,7 @@ void socket::leave(const room& r) {
 void socket::session_changed() {
   auto& st = nsp_->state();
   if (connected_ && st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
-    st.adapter->keep_session({id_, pid_, rooms_, data()});
+    st.adapter->keep_session({id_, pid_, rooms(), data()});
   }
 }
 
@@ -265,7 +271,7 @@ void socket::on_close(std::string_view reason) {
   }
   auto& st = nsp_->state();
   if (st.recovery_enabled() && detail::recoverable(reason)) {
-    st.adapter->persist_session({id_, pid_, rooms_, data()});
+    st.adapter->persist_session({id_, pid_, rooms(), data()});
   } else if (st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
     st.adapter->forget_session(pid_);
   }

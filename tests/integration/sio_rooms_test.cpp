@@ -9,13 +9,17 @@ struct rooms_fixture {
   rooms_fixture() {
     srv.io.on_connection([this](const std::shared_ptr<sio::socket>& s) {
       for (const auto& r : s->handshake().auth.value("rooms", json::array())) s->join(r.get<std::string>());
+      // Both answer with the rooms, whether the socket is in the room named, and whether
+      // it is in its own id's room.
       s->on("join", [s](json args, sio::ack_fn ack) {
-        s->join(args[0].get<std::string>());
-        ack.reply(json(s->rooms()));
+        const auto r = args[0].get<std::string>();
+        s->join(r);
+        ack.reply(json(s->rooms()), s->in_room(r), s->in_room(s->id()));
       });
       s->on("leave", [s](json args, sio::ack_fn ack) {
-        s->leave(args[0].get<std::string>());
-        ack.reply(json(s->rooms()));
+        const auto r = args[0].get<std::string>();
+        s->leave(r);
+        ack.reply(json(s->rooms()), s->in_room(r), s->in_room(s->id()));
       });
       s->on("to-room", [s](json args, sio::ack_fn ack) {
         s->to(args[0].get<std::string>()).emit("news", args[1]);
@@ -104,7 +108,7 @@ TEST(SioRooms, LeaveStopsDeliveryAndRoomEventsFire) {
   EXPECT_TRUE(f.log.wait_for("create-room r1"));
   EXPECT_TRUE(f.log.wait_for("join-room r1 " + id));
   a->emit("leave", json::array({"r1"}), "/", 1);
-  EXPECT_EQ(a->wait_ack(1)->data, json::array({json::array({id})}));
+  EXPECT_EQ(a->wait_ack(1)->data, json::array({json::array({id}), false, true}));
   EXPECT_TRUE(f.log.wait_for("leave-room r1 " + id));
   EXPECT_TRUE(f.log.wait_for("delete-room r1"));
   f.srv.io.to("r1").emit("news", "to r1");
@@ -133,6 +137,8 @@ TEST(SioRooms, ARoomNamedAfterASocketMayHaveOtherMembersAndBeLeft) {
   const auto joined = a->wait_ack(1);
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->data[0].get<std::set<std::string>>(), (std::set<std::string>{a->id(), b->id()}));
+  EXPECT_EQ(joined->data[1], true);
+  EXPECT_EQ(joined->data[2], true);
   f.srv.io.to(b->id()).emit("news", "to both");
   expect_news(*a, "to both");
   expect_news(*b, "to both");
@@ -142,7 +148,7 @@ TEST(SioRooms, ARoomNamedAfterASocketMayHaveOtherMembersAndBeLeft) {
   expect_news(*b, "marker");
 
   b->emit("leave", json::array({b->id()}), "/", 2);
-  EXPECT_EQ(b->wait_ack(2)->data, json::array({json::array()}));
+  EXPECT_EQ(b->wait_ack(2)->data, json::array({json::array(), false, false}));
   f.srv.io.to(b->id()).emit("news", "to a only");
   expect_news(*a, "to a only");
   f.srv.io.emit("news", "marker");

@@ -114,7 +114,10 @@ class socket : public std::enable_shared_from_this<socket> {
   void join(const room& r);
   void join(const std::vector<room>& rooms);
   void leave(const room& r);
-  const std::set<room>& rooms() const noexcept { return rooms_; }
+  /// The rooms the socket is in: its own id's room (unless it left it) and those it joined.
+  std::set<room> rooms() const;
+  /// True when the socket is in room `r` (without building the set).
+  bool in_room(const room& r) const noexcept { return r == id_ ? in_own_room_ : rooms_.contains(r); }
 
   /// Broadcasts from this socket: everyone selected except this socket.
   broadcast_operator to(const room& r) const;
@@ -154,7 +157,10 @@ class socket : public std::enable_shared_from_this<socket> {
   std::string pid_;
   sio::handshake handshake_;
   json data_;
+  // The rooms joined, except the own id's, which `in_own_room_` tells: every socket is in
+  // it, and a copy of the id in the set would cost a node per connection.
   std::set<room> rooms_;
+  bool in_own_room_ = false;
   bool connected_ = false;
   bool closing_ = false;
   bool recovered_ = false;
