@@ -24,16 +24,10 @@ void encode_payload(std::span<const packet_view> packets, std::string& out) {
 }
 
 std::error_code decode_packet(std::string_view text, packet& out) {
-  if (text.empty()) return errc::invalid_packet;
-  if (text.front() == 'b') {
-    auto bytes = codec::base64_decode(text.substr(1));
-    if (!bytes) return errc::invalid_base64;
-    out = packet{packet_type::message, std::move(*bytes), true};
-    return {};
-  }
-  const char c = text.front();
-  if (c < '0' || c > '6') return errc::invalid_packet;
-  out = packet{static_cast<packet_type>(c - '0'), std::string(text.substr(1)), false};
+  packet_view view;
+  std::string storage;
+  if (auto ec = decode_packet(text, view, storage)) return ec;
+  out = packet{view.type, view.binary ? std::move(storage) : std::string(view.data), view.binary};
   return {};
 }
 

@@ -63,9 +63,9 @@ struct packet {
 /// one argument).
 json event_data(std::string_view event, json args);
 
-/// The deepest bracket nesting of a JSON text (strings skipped), to refuse hostile input
-/// before parsing it: nlohmann parses iteratively, but copying and destroying a value
-/// recurse.
+/// The deepest bracket nesting of a JSON text (strings skipped). The decoder checks its
+/// limit while parsing (`codec::parse_json`); this scan is the same limit for a text
+/// that is not parsed here (the fuzz targets compare against nlohmann's parser with it).
 std::size_t json_depth(std::string_view text) noexcept;
 
 /// Errors of the Socket.IO codec; all of them close the connection with "parse error".
