@@ -6,8 +6,10 @@
 //   client_bench --url http://127.0.0.1:PORT --clients N --seconds S
 //                [--transport websocket|polling] [--warmup S] [--payload BYTES]
 //
-// The clients echo from the moment they connect; once all are connected (or failed, or
-// 30 s passed) and `--warmup` seconds later, the window of `--seconds` starts. Over the
+// The clients connect first; once all are connected (or failed, or 30 s passed) each
+// starts its loop, and `--warmup` seconds later the window of `--seconds` starts (as
+// bench/node/client_bench.mjs: loops started at connect saturate the server while the
+// others connect, and connect_seconds then measures the server's backlog). Over the
 // window only: acks, the process's CPU time (getrusage user + sys), threads; memory per
 // client is VmRSS after the warm-up minus VmRSS before the clients were made, over the
 // connected clients. One JSON line on stdout:
@@ -152,7 +154,6 @@ class bench {
     if (c.started) return;  // reconnection is off; a second connect would be a bug
     c.started = true;
     ++connected_;
-    emit_next(i);
     if (connected_ + failures_ == opt_.clients) begin_warmup();
   }
 
@@ -181,6 +182,9 @@ class bench {
     warming_ = true;
     connect_seconds_ = std::chrono::duration<double>(clock_type::now() - created_).count();
     if (connected_ == 0) return io_.stop();
+    for (unsigned i = 0; i < clients_.size(); ++i) {
+      if (clients_[i].started && clients_[i].socket.connected()) emit_next(i);
+    }
     phase_timer_.expires_after(
         std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt_.warmup)));
     phase_timer_.async_wait([this](boost::system::error_code ec) {

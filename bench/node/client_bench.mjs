@@ -6,8 +6,11 @@
 //   node bench/node/client_bench.mjs --url http://127.0.0.1:PORT --clients N --seconds S
 //        [--transport websocket|polling] [--warmup S] [--payload BYTES]
 //
-// The clients echo from the moment they connect; once all are connected (or failed, or
-// 30 s passed) and `--warmup` seconds later, the window of `--seconds` starts. Over the
+// The clients connect first; once all are connected (or failed, or 30 s passed) each
+// starts its loop, and `--warmup` seconds later the window of `--seconds` starts. (Loops
+// started at connect saturate the server while the others connect: its accept queue
+// overflowed and the last handshakes waited for SYN retransmissions, so connect_seconds
+// measured the server's backlog, not the client.) Over the
 // window only: acks, the process's CPU time (process.cpuUsage, user + system), threads;
 // memory per client is the RSS after the warm-up minus the RSS before the clients were
 // made, over the connected clients. One JSON line on stdout.
@@ -73,7 +76,6 @@ for (let i = 0; i < clients; i++) {
     if (started) return;
     started = true;
     ++connected;
-    emitNext(socket);
     settle();
   });
   socket.on("connect_error", (err) => {
@@ -94,6 +96,7 @@ const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 await Promise.race([allSettled, sleep(30)]);
 const connectSeconds = (performance.now() - created) / 1000;
 warming = true;
+for (const socket of sockets) if (socket.connected) emitNext(socket);
 let result;
 if (connected === 0) {
   result = { clients, acks: 0, seconds: 0, acks_per_s: 0, cpu_us_per_ack: 0, rss_kb_per_client: 0, threads: threads(),
