@@ -3,8 +3,9 @@
 namespace sockio::engine::detail {
 
 void polling_transport::push(outgoing p) {
-  queued_bytes_ += p.size();
-  queue_.push_back(std::move(p));
+  if (!queue_) queue_ = std::make_unique<queued>();
+  queue_->bytes += p.size();
+  queue_->packets.push_back(std::move(p));
 }
 
 void polling_transport::park(std::uint64_t id, reply_fn reply) {
@@ -18,15 +19,15 @@ reply_fn polling_transport::take_reply() {
 }
 
 bool polling_transport::flush() {
-  if (!poll_ || queue_.empty()) return false;
+  if (!poll_ || !queue_) return false;
+  const auto& packets = queue_->packets;
   std::vector<packet_view> views;
-  views.reserve(queue_.size());
-  for (const auto& p : queue_) views.push_back({p.type, p.view(), p.binary});
+  views.reserve(packets.size());
+  for (const auto& p : packets) views.push_back({p.type, p.view(), p.binary});
   std::string payload;
-  payload.reserve(queued_bytes_ + queue_.size() * 2);
+  payload.reserve(queue_->bytes + packets.size() * 2);
   encode_payload(views, payload);
-  queue_.clear();
-  queued_bytes_ = 0;
+  queue_.reset();
   take_reply()(http_reply::text(200, std::move(payload)));
   return true;
 }
@@ -42,15 +43,14 @@ bool polling_transport::abort(std::uint64_t id) {
 }
 
 std::vector<outgoing> polling_transport::take() {
-  std::vector<outgoing> out;
-  out.swap(queue_);
-  queued_bytes_ = 0;
+  if (!queue_) return {};
+  auto out = std::move(queue_->packets);
+  queue_.reset();
   return out;
 }
 
 void polling_transport::clear() {
-  queue_.clear();
-  queued_bytes_ = 0;
+  queue_.reset();
 }
 
 }  // namespace sockio::engine::detail

@@ -41,7 +41,7 @@ void client::on_message(engine::session&, std::string_view data, bool binary) {
 void client::on_packet(packet p) {
   const auto it = find_socket(p.nsp);
   const bool joined = it != sockets_.end();
-  const bool pending = connecting_.contains(p.nsp);
+  const bool pending = std::find(connecting_.begin(), connecting_.end(), p.nsp) != connecting_.end();
   if (p.type == packet_type::connect && !joined && !pending) {
     return on_connect(p.nsp, p.has_data() ? std::move(p.data) : json::object());
   }
@@ -71,16 +71,17 @@ void client::on_connect(const std::string& nsp, json auth) {
     send_packet(error);
     return;
   }
-  connecting_.insert(nsp);  // until it connects or is refused (middlewares may take time)
+  connecting_.push_back(nsp);  // until it connects or is refused (middlewares may take time)
   ns->state().add(shared_from_this(), std::move(auth));
 }
 
 void client::connect_refused(const std::string& nsp) {
-  connecting_.erase(nsp);
+  std::erase(connecting_, nsp);
 }
 
 void client::add_socket(const std::shared_ptr<socket>& s) {
-  connecting_.erase(s->nsp().name());
+  std::erase(connecting_, s->nsp().name());
+  if (connecting_.empty()) std::vector<std::string>().swap(connecting_);
   if (const auto it = find_socket(s->nsp().name()); it != sockets_.end())
     *it = s;
   else

@@ -39,10 +39,13 @@ std::string_view socket::transport() const noexcept {
 
 void socket::on(const std::string& event, event_handler handler) {
   const auto it = find_handler(handlers_, event);
-  if (it != handlers_.end())
-    it->second = std::move(handler);
-  else
-    handlers_.emplace_back(event, std::move(handler));
+  if (it != handlers_.end()) return void(it->second = std::move(handler));
+  // A socket's handlers are few and stay for its life: the table grows one entry at a
+  // time while small (doubling would leave a quarter of it unused per idle socket).
+  if (handlers_.size() == handlers_.capacity()) {
+    handlers_.reserve(handlers_.size() < 8 ? handlers_.size() + 1 : 2 * handlers_.size());
+  }
+  handlers_.emplace_back(event, std::move(handler));
 }
 void socket::off(const std::string& event) {
   std::erase_if(handlers_, [&](const auto& h) { return h.first == event; });

@@ -18,8 +18,8 @@ class polling_transport {
  public:
   /// Queues `p` for the next GET.
   void push(outgoing p);
-  std::size_t buffered_bytes() const noexcept { return queued_bytes_; }
-  bool empty() const noexcept { return queue_.empty(); }
+  std::size_t buffered_bytes() const noexcept { return queue_ ? queue_->bytes : 0; }
+  bool empty() const noexcept { return !queue_; }
   /// True while a GET waits for packets.
   bool parked() const noexcept { return poll_ != nullptr; }
 
@@ -51,10 +51,16 @@ class polling_transport {
     reply_fn reply;
   };
 
+  struct queued {
+    std::vector<outgoing> packets;
+    std::size_t bytes = 0;
+  };
+
   reply_fn take_reply();
 
-  std::vector<outgoing> queue_;  // (a deque would allocate even while empty)
-  std::size_t queued_bytes_ = 0;
+  // Both allocated only while in use: a WebSocket session keeps this (empty) transport
+  // for its whole life, and an idle polling session has only its parked GET.
+  std::unique_ptr<queued> queue_;       // only while packets wait
   std::unique_ptr<pending_poll> poll_;  // only while a GET waits
 };
 

@@ -59,7 +59,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   void end(std::string_view reason);
 
  private:
-  enum class state { open, closing, closed };
+  enum class state : std::uint8_t { open, closing, closed };
 
   void open(std::shared_ptr<ws_transport> ws);
   void enqueue(outgoing packet);
@@ -79,13 +79,13 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   std::shared_ptr<const request_info> request_;
   transport_kind transport_ = transport_kind::polling;
   state state_ = state::open;
+  bool probed_ = false;  // the candidate answered the probe
   std::shared_ptr<session_handler> handler_;
 
   polling_transport polling_;  // the transport until an upgrade
 
   std::shared_ptr<ws_transport> ws_;         // current WebSocket transport
   std::shared_ptr<ws_transport> candidate_;  // WebSocket being probed for an upgrade
-  bool probed_ = false;
 
   session_timer heartbeat_;  // ping or pong deadline
   session_timer aux_;        // upgrade or close deadline

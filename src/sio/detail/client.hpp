@@ -3,7 +3,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,7 +54,7 @@ class client final : public engine::session_handler, public std::enable_shared_f
   sio::decoder decoder_;
   // Its sockets, one per namespace joined: a flat list (most clients join one or two).
   std::vector<std::shared_ptr<socket>> sockets_;
-  std::set<std::string> connecting_;                          // namespaces whose CONNECT is being handled
+  std::vector<std::string> connecting_;                       // namespaces whose CONNECT is being handled (few)
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;  // until the first namespace joins
   bool open_ = true;
 };

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -43,7 +44,7 @@ class frame_reader {
 
   std::uint16_t error() const noexcept { return error_; }
   /// Bytes held for an incomplete frame or message.
-  std::size_t held() const noexcept { return partial_.size() + message_.size(); }
+  std::size_t held() const noexcept { return held_ ? held_->partial.size() + held_->message.size() : 0; }
 
  private:
   struct frame {
@@ -64,10 +65,23 @@ class frame_reader {
   template <class OnEvent>
   std::ptrdiff_t consume(char* data, std::size_t size, OnEvent& on_event, bool& stop);
 
+  /// What is kept between reads; allocated only while there is something to keep.
+  struct held_bytes {
+    std::string partial;  // an incomplete frame
+    std::string message;  // fragments of a message in progress
+  };
+  held_bytes& hold() {
+    if (!held_) held_ = std::make_unique<held_bytes>();
+    return *held_;
+  }
+  /// Idle again: hold nothing (called once no frame is being parsed from `held_`).
+  void release_if_idle() noexcept {
+    if (held_ && held_->partial.empty() && held_->message.empty()) held_.reset();
+  }
+
   std::size_t max_message_;
   role role_;
-  std::string partial_;  // an incomplete frame, kept between reads
-  std::string message_;  // fragments of a message in progress
+  std::unique_ptr<held_bytes> held_;
   opcode message_op_ = opcode::text;
   bool in_message_ = false;
   std::uint16_t error_ = 0;
@@ -104,16 +118,16 @@ bool frame_reader::on_frame(const frame& f, char* payload, OnEvent& on_event, bo
       }
       in_message_ = true;
       message_op_ = f.op;
-      message_.assign(data);
+      hold().message.assign(data);
       return true;
     case opcode::continuation:
       if (!in_message_) return error_ = protocol_error, false;
-      if (message_.size() + length > max_message_) return error_ = message_too_big, false;
-      message_.append(data);
+      if (hold().message.size() + length > max_message_) return error_ = message_too_big, false;
+      held_->message.append(data);
       if (f.fin) {
         in_message_ = false;
         std::string whole;
-        whole.swap(message_);  // released once delivered
+        whole.swap(held_->message);  // released once delivered
         if (message_op_ == opcode::text && !valid_utf8(whole)) return error_ = invalid_payload, false;
         stop = !on_event(event{message_op_, whole});
       }
@@ -140,21 +154,26 @@ template <class OnEvent>
 bool frame_reader::feed(char* bytes, std::size_t size, OnEvent&& on_event) {
   if (error_) return false;
   bool stop = false;
-  if (partial_.empty()) {
+  if (!held_ || held_->partial.empty()) {
     // The common case: whole frames straight from the read buffer, no copy.
     const auto used = consume(bytes, size, on_event, stop);
     if (used < 0) return false;
-    if (!stop) partial_.assign(bytes + used, size - static_cast<std::size_t>(used));
+    if (!stop && static_cast<std::size_t>(used) < size) {
+      hold().partial.assign(bytes + used, size - static_cast<std::size_t>(used));
+    }
+    release_if_idle();
     return true;
   }
-  partial_.append(bytes, size);
-  const auto used = consume(partial_.data(), partial_.size(), on_event, stop);
+  auto& partial = held_->partial;
+  partial.append(bytes, size);
+  const auto used = consume(partial.data(), partial.size(), on_event, stop);
   if (used < 0) return false;
-  if (stop || static_cast<std::size_t>(used) == partial_.size()) {
-    std::string().swap(partial_);  // idle again: hold nothing
+  if (stop || static_cast<std::size_t>(used) == partial.size()) {
+    std::string().swap(partial);
   } else {
-    partial_.erase(0, static_cast<std::size_t>(used));
+    partial.erase(0, static_cast<std::size_t>(used));
   }
+  release_if_idle();
   return true;
 }
 
