@@ -255,15 +255,9 @@ std::error_code decoder::add_text(std::string_view text, std::optional<packet>& 
       is_reserved_event(p.data[0].get_ref<const std::string&>())) {
     return parse_errc::reserved_event;
   }
-  if (binary && attachments > 0) {
-    pending_ = std::make_unique<packet>(std::move(p));
-    expected_ = attachments;
-    attachments_.clear();
-    return {};
-  }
   if (binary) {
-    attachments_.clear();
-    pending_ = std::make_unique<packet>(std::move(p));
+    pending_ = std::make_unique<binary_packet>(binary_packet{std::move(p), attachments, {}});
+    if (attachments > 0) return {};
     return finish(out);
   }
   out = std::move(p);
@@ -273,19 +267,15 @@ std::error_code decoder::add_text(std::string_view text, std::optional<packet>& 
 std::error_code decoder::add_binary(std::string_view bytes, std::optional<packet>& out) {
   out.reset();
   if (!pending_) return parse_errc::unexpected_binary;
-  attachments_.emplace_back(bytes);
-  if (attachments_.size() < expected_) return {};
+  pending_->attachments.emplace_back(bytes);
+  if (pending_->attachments.size() < pending_->expected) return {};
   return finish(out);
 }
 
 std::error_code decoder::finish(std::optional<packet>& out) {
-  auto p = std::move(*pending_);
-  pending_.reset();
-  const bool ok = reconstruct(p.data, attachments_);
-  attachments_.clear();
-  expected_ = 0;
-  if (!ok) return parse_errc::invalid_placeholder;
-  out = std::move(p);
+  const auto done = std::move(pending_);
+  if (!reconstruct(done->p.data, done->attachments)) return parse_errc::invalid_placeholder;
+  out = std::move(done->p);
   return {};
 }
 

@@ -126,10 +126,15 @@ class decoder {
  private:
   std::error_code finish(std::optional<packet>& out);
 
+  /// A binary packet and the attachments it announced.
+  struct binary_packet {
+    packet p;
+    std::size_t expected = 0;
+    std::vector<std::string> attachments;
+  };
+
   decoder_options options_;
-  std::unique_ptr<packet> pending_;  // only while attachments are due
-  std::size_t expected_ = 0;
-  std::vector<std::string> attachments_;
+  std::unique_ptr<binary_packet> pending_;  // only while attachments are due
 };
 
 }  // namespace sockio::sio
