@@ -329,7 +329,7 @@ void gateway::on_join(sio::socket& s, socket_context& context, const json& args,
   if (sio::is_socket_id(*room)) return ack.reply(error_reply("reserved room name"));
   if (!matches_any(context.join, *room)) return ack.reply(error_reply("not allowed to join " + *room));
   if (s.in_room(*room)) return ack.reply(json{{"ok", true}, {"room", *room}});
-  if (static_cast<std::int64_t>(s.rooms().size()) - 1 >= config_.limits_max_rooms_per_socket) {
+  if (static_cast<std::int64_t>(s.room_count()) - 1 >= config_.limits_max_rooms_per_socket) {
     return ack.reply(error_reply("too many rooms"));
   }
   s.join(*room);

@@ -75,13 +75,17 @@ void client::on_connect(const std::string& nsp, json auth) {
   ns->state().add(shared_from_this(), std::move(auth));
 }
 
-void client::connect_refused(const std::string& nsp) {
+void client::end_connecting(const std::string& nsp) {
   std::erase(connecting_, nsp);
+  if (connecting_.empty()) std::vector<std::string>().swap(connecting_);
+}
+
+void client::connect_refused(const std::string& nsp) {
+  end_connecting(nsp);
 }
 
 void client::add_socket(const std::shared_ptr<socket>& s) {
-  std::erase(connecting_, s->nsp().name());
-  if (connecting_.empty()) std::vector<std::string>().swap(connecting_);
+  end_connecting(s->nsp().name());
   if (const auto it = find_socket(s->nsp().name()); it != sockets_.end())
     *it = s;
   else

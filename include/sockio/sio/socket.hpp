@@ -118,6 +118,8 @@ class socket : public std::enable_shared_from_this<socket> {
   std::set<room> rooms() const;
   /// True when the socket is in room `r` (without building the set).
   bool in_room(const room& r) const noexcept { return r == id_ ? in_own_room_ : rooms_.contains(r); }
+  /// How many rooms `rooms()` holds (without building the set).
+  std::size_t room_count() const noexcept { return rooms_.size() + (in_own_room_ ? 1 : 0); }
 
   /// Broadcasts from this socket: everyone selected except this socket.
   broadcast_operator to(const room& r) const;

@@ -48,6 +48,8 @@ class client final : public engine::session_handler, public std::enable_shared_f
   void on_connect(const std::string& nsp, json auth);
   void close_sockets(std::string_view reason);
   std::vector<std::shared_ptr<socket>>::iterator find_socket(std::string_view nsp);
+  /// The CONNECT of `nsp` was handled (joined or refused): no longer pending.
+  void end_connecting(const std::string& nsp);
 
   server_core& core_;
   std::shared_ptr<engine::session> session_;
