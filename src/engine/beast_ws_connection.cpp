@@ -29,7 +29,7 @@ class beast_ws_connection final : public ws_transport,
 
   beast_ws_connection(server_state& server, shard& home, Stream stream)
       : server_(server), home_(home), ws_(std::move(stream)) {}
-  ~beast_ws_connection() override { home_.remove_connection(this); }
+  ~beast_ws_connection() override { home_.remove_connection(*this); }
 
   void stop() override { close(); }
 
@@ -37,6 +37,8 @@ class beast_ws_connection final : public ws_transport,
     beast::error_code ignored;
     lowest(ws_.next_layer()).close(ignored);
   }
+
+  std::shared_ptr<connection> lock() noexcept override { return this->weak_from_this().lock(); }
 
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
@@ -90,7 +92,7 @@ class beast_ws_connection final : public ws_transport,
       pmd.server_enable = true;
       ws_.set_option(pmd);
     }
-    home_.add_connection(shared_from_this());
+    home_.add_connection(*this);
     accept_request_ = std::move(req);
     ws_.async_accept(accept_request_,
                      [self = shared_from_this(), then = std::move(then)](beast::error_code ec) mutable {

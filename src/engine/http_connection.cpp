@@ -32,10 +32,10 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   http_connection(server_state& server, shard& home, Stream stream)
       : server_(server), home_(home), stream_(std::move(stream)), deadline_(stream_.get_executor()) {}
-  ~http_connection() override { home_.remove_connection(this); }
+  ~http_connection() override { home_.remove_connection(*this); }
 
   void start() {
-    home_.add_connection(shared_from_this());
+    home_.add_connection(*this);
     arm(server_.options.http_timeout);
     if constexpr (is_tls<Stream>) {
       stream_.async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
@@ -56,6 +56,8 @@ class http_connection final : public connection, public std::enable_shared_from_
     beast::error_code ignored;
     lowest(stream_).close(ignored);
   }
+
+  std::shared_ptr<connection> lock() noexcept override { return this->weak_from_this().lock(); }
 
  private:
   /// What happens to the connection once a reply is written.

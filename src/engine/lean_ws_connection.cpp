@@ -66,7 +66,7 @@ class lean_ws_connection final : public ws_transport,
         home_(home),
         stream_(std::move(stream)),
         reader_(ws::role::server, server.options.max_http_buffer_size) {}
-  ~lean_ws_connection() override { home_.remove_connection(this); }
+  ~lean_ws_connection() override { home_.remove_connection(*this); }
 
   void stop() override { close(); }
 
@@ -74,6 +74,8 @@ class lean_ws_connection final : public ws_transport,
     beast::error_code ignored;
     lowest(stream_).close(ignored);
   }
+
+  std::shared_ptr<connection> lock() noexcept override { return this->weak_from_this().lock(); }
 
   /// A new session over WebSocket (no sid in the request).
   void accept_direct(request req) {
@@ -125,21 +127,21 @@ class lean_ws_connection final : public ws_transport,
 
   /// Checks the request and queues the 101 answer; false (and an error answer) if refused.
   bool answer_upgrade(const request& req) {
-    home_.add_connection(shared_from_this());
+    home_.add_connection(*this);
     auto answer = websocket_accept(req);
     if (auto* refused = std::get_if<http_reply>(&answer)) {
       reject(std::move(*refused));
       return false;
     }
-    control_ = std::move(std::get<std::string>(answer));
+    control_ = std::make_unique<std::string>(std::move(std::get<std::string>(answer)));
     schedule_write();
     return true;
   }
 
   void reject(const http_reply& r) {
     phase_ = phase::closed;
-    control_ = r.to_wire();
-    net::async_write(stream_, net::buffer(control_),
+    control_ = std::make_unique<std::string>(r.to_wire());
+    net::async_write(stream_, net::buffer(*control_),
                      [self = shared_from_this()](beast::error_code, std::size_t) { self->close_socket(); });
   }
 
@@ -198,8 +200,9 @@ class lean_ws_connection final : public ws_transport,
   void control_frame(ws::opcode op, std::string_view payload) {
     std::uint8_t header[ws::max_header_size];
     const auto size = ws::encode_header(header, op, payload.size());
-    control_.append(reinterpret_cast<const char*>(header), size);
-    control_.append(payload);
+    if (!control_) control_ = std::make_unique<std::string>();
+    control_->append(reinterpret_cast<const char*>(header), size);
+    control_->append(payload);
     schedule_write();
   }
 
@@ -228,13 +231,13 @@ class lean_ws_connection final : public ws_transport,
     // close frame once nothing else is left.
     const auto count = std::min<std::size_t>(queue_.size(), tuning::max_batch);
     const bool with_close = phase_ == phase::close_queued && count == queue_.size();
-    if (control_.empty() && count == 0 && !with_close) return;
+    if (!control_ && count == 0 && !with_close) return;
     write_ = write_state::in_flight;
     // Frame headers, type characters and small payloads are copied into one buffer;
     // large payloads are written from their shared bytes (TLS: everything is copied,
     // one record per batch). So a burst of small packets costs one sendmsg.
     constexpr std::size_t copy_limit = is_tls<Stream> ? SIZE_MAX : tuning::copy_limit;
-    std::size_t flat_size = control_.size() + ws::max_header_size + 2;
+    std::size_t flat_size = (control_ ? control_->size() : 0) + ws::max_header_size + 2;
     for (std::size_t i = 0; i < count; ++i) {
       const auto n = queue_[i].view().size();
       flat_size += ws::max_header_size + 1 + (n <= copy_limit ? n : 0);
@@ -249,8 +252,8 @@ class lean_ws_connection final : public ws_transport,
       if (flat.size() > segment) buffers.emplace_back(flat.data() + segment, flat.size() - segment);
       segment = flat.size();
     };
-    flat += control_;
-    std::string().swap(control_);
+    if (control_) flat += *control_;
+    control_.reset();
     std::uint8_t header[ws::max_header_size];
     for (std::size_t i = 0; i < count; ++i) {
       const auto& p = queue_[i];
@@ -294,7 +297,7 @@ class lean_ws_connection final : public ws_transport,
     }
     if (phase_ == phase::closed) return close_socket();  // a refusal went out
     if (phase_ == phase::close_sent) return linger();
-    if (!queue_.empty() || !control_.empty() || phase_ == phase::close_queued) return do_write();
+    if (!queue_.empty() || control_ || phase_ == phase::close_queued) return do_write();
     link_.drained(this);
   }
 
@@ -337,8 +340,8 @@ class lean_ws_connection final : public ws_transport,
   ws_session_link link_;
   std::vector<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
-  std::string control_;                 // bytes to send before the next packets
-  std::unique_ptr<write_batch> batch_;  // the write under way, lent for its duration
+  std::unique_ptr<std::string> control_;  // bytes to send before the next packets, while some wait
+  std::unique_ptr<write_batch> batch_;    // the write under way, lent for its duration
   struct no_buffer {};
   [[no_unique_address]] std::conditional_t<is_tls<Stream>, std::vector<char>, no_buffer> tls_buffer_;
   std::unique_ptr<net::steady_timer> linger_;  // only while closing

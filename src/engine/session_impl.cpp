@@ -26,14 +26,27 @@ session_impl::session_impl(server_state& state, detail::shard& home, std::string
       id_(std::move(id)),
       request_(std::make_shared<const request_info>(std::move(request))) {
   heartbeat_.owner = this;
-  aux_.owner = this;
   server_.session_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 session_impl::~session_impl() {
   home_.cancel(heartbeat_);
-  home_.cancel(aux_);
+  drop_aux();
   server_.session_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+session_timer& session_impl::aux() {
+  if (!aux_) {
+    aux_ = std::make_unique<session_timer>();
+    aux_->owner = this;
+  }
+  return *aux_;
+}
+
+void session_impl::drop_aux() noexcept {
+  if (!aux_) return;
+  home_.cancel(*aux_);
+  aux_.reset();
 }
 
 unsigned session_impl::shard() const noexcept {
@@ -177,7 +190,7 @@ bool session_impl::begin_upgrade(std::shared_ptr<ws_transport> ws) {
   }
   candidate_ = std::move(ws);
   probed_ = false;
-  home_.schedule(aux_, timer_kind::upgrade);
+  home_.schedule(aux(), timer_kind::upgrade);
   return true;
 }
 
@@ -212,7 +225,7 @@ void session_impl::on_ws_message(ws_transport* from, std::string_view data, bool
 }
 
 void session_impl::complete_upgrade() {
-  home_.cancel(aux_);
+  drop_aux();
   ws_ = std::move(candidate_);
   shard_stats::add(sessions_counter(), -1);
   transport_ = transport_kind::websocket;
@@ -228,7 +241,7 @@ void session_impl::complete_upgrade() {
 }
 
 void session_impl::drop_candidate() {
-  home_.cancel(aux_);
+  drop_aux();
   if (candidate_) candidate_->close();
   candidate_.reset();
   probed_ = false;
@@ -237,7 +250,7 @@ void session_impl::drop_candidate() {
 void session_impl::on_ws_closed(ws_transport* from, std::string_view reason) {
   if (from == candidate_.get()) {
     candidate_.reset();
-    home_.cancel(aux_);
+    drop_aux();
     probed_ = false;
   } else if (from == ws_.get()) {
     end(reason);
@@ -278,7 +291,7 @@ void session_impl::close() {
   polling_.push({packet_type::close, nullptr, false});
   drop_candidate();
   home_.cancel(heartbeat_);
-  home_.schedule(aux_, timer_kind::close);
+  home_.schedule(aux(), timer_kind::close);
   flush_polling();
 }
 
@@ -298,7 +311,7 @@ void session_impl::end(std::string_view reason) {
   auto self = shared_from_this();
   state_ = state::closed;
   home_.cancel(heartbeat_);
-  home_.cancel(aux_);
+  drop_aux();
   home_.sessions().erase(id_);
   home_.session_removed();
   polling_.release(packet_type::close);

@@ -91,12 +91,12 @@ bool shard::take_client_close(const std::string& sid) {
   return true;
 }
 
-void shard::add_connection(const std::shared_ptr<connection>& c) {
+void shard::add_connection(connection& c) {
   std::lock_guard lock(connections_mutex_);
-  connections_.emplace(c.get(), c);
+  connections_.push_back(c);
 }
 
-void shard::remove_connection(connection* c) {
+void shard::remove_connection(connection& c) {
   std::lock_guard lock(connections_mutex_);
   connections_.erase(c);
 }
@@ -110,9 +110,9 @@ std::vector<std::shared_ptr<connection>> shard::connections() {
   std::lock_guard lock(connections_mutex_);
   std::vector<std::shared_ptr<connection>> out;
   out.reserve(connections_.size());
-  for (auto& [raw, weak] : connections_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
-  }
+  connections_.for_each([&out](connection& c) {
+    if (auto p = c.lock()) out.push_back(std::move(p));
+  });
   return out;
 }
 

@@ -15,8 +15,12 @@ client::client(server_core& core, std::shared_ptr<engine::session> session)
       decoder_(core.options.parser),
       connect_timer_(std::make_unique<boost::asio::steady_timer>(session_->context())) {}
 
+client::~client() {
+  core_.clients[shard()].erase(*this);
+}
+
 void client::start() {
-  core_.clients[shard()].emplace(this, weak_from_this());
+  core_.clients[shard()].push_back(*this);
   connect_timer_->expires_after(core_.options.connect_timeout);
   connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
@@ -134,7 +138,7 @@ void client::on_close(engine::session&, std::string_view reason) {
   open_ = false;
   connect_timer_.reset();
   close_sockets(reason);
-  core_.clients[shard()].erase(this);
+  core_.clients[shard()].erase(*this);
 }
 
 }  // namespace detail

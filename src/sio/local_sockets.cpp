@@ -59,11 +59,11 @@ std::uint64_t local_sockets::next_ack_id() {
 
 bool local_sockets::add_room(socket& s, const room& r) {
   if (r == s.id_) return !std::exchange(s.in_own_room_, true);
-  return s.rooms_.insert(r).second;
+  return s.insert_room(r);
 }
 bool local_sockets::remove_room(socket& s, const room& r) {
   if (r == s.id_) return std::exchange(s.in_own_room_, false);
-  return s.rooms_.erase(r) != 0;
+  return s.erase_room(r);
 }
 
 void local_sockets::emit_room_event(room_event e, const room& r, const std::string& sid) {

@@ -62,11 +62,11 @@ void namespace_state::create_socket(const std::shared_ptr<client>& c, json auth,
   auto hs = make_handshake(c->session(), std::move(auth));
   auto s = std::make_shared<socket>(self, c, previous ? previous->session.sid : codec::random_id(), std::move(hs));
   if (previous) {
-    s->pid_ = previous->session.pid;
+    s->pid_ = std::make_unique<std::string>(previous->session.pid);
     s->data_ = previous->session.data;
     s->recovered_ = true;
   } else if (recovery_enabled()) {
-    s->pid_ = codec::random_id();
+    s->pid_ = std::make_unique<std::string>(codec::random_id());
   }
   if (previous && core.options.connection_state_recovery->skip_middlewares) {
     return connect(s, std::move(previous));
@@ -102,13 +102,13 @@ void namespace_state::connect(const std::shared_ptr<socket>& s, std::optional<re
   shard_sockets.emplace(s->id(), s);
   c.add_socket(s);
   // Its own id, rooms joined in a middleware, and the rooms of a recovered session.
-  std::set<room> rooms = std::move(s->rooms_);
+  std::set<room> rooms(s->rooms_.begin(), s->rooms_.end());
   s->rooms_.clear();
   rooms.insert(s->id());
   if (previous) rooms.insert(previous->session.rooms.begin(), previous->session.rooms.end());
   adapter->add_all(*s, rooms);
   json data{{"sid", s->id()}};
-  if (recovery_enabled()) data["pid"] = s->pid_;
+  if (recovery_enabled()) data["pid"] = s->pid();
   c.send_packet(packet::connect(name, std::move(data)));
   if (previous) {
     for (auto& missed : previous->missed) s->send_event(std::move(missed), std::nullopt);

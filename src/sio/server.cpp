@@ -67,9 +67,9 @@ void server::stop() {
   // Sockets learn the reason first; then the engine closes the sessions and drains.
   const auto shutdown_clients = [&core](unsigned shard) {
     std::vector<std::shared_ptr<detail::client>> clients;
-    for (auto& [raw, weak] : core.clients[shard]) {
-      if (auto c = weak.lock()) clients.push_back(std::move(c));
-    }
+    core.clients[shard].for_each([&clients](detail::client& c) {
+      if (auto p = c.weak_from_this().lock()) clients.push_back(std::move(p));
+    });
     for (auto& c : clients) c->shutdown();
   };
   std::vector<std::future<void>> done;

@@ -199,14 +199,33 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
 }
 
 std::set<room> socket::rooms() const {
-  auto all = rooms_;
+  std::set<room> all(rooms_.begin(), rooms_.end());
   if (in_own_room_) all.insert(id_);
   return all;
 }
 
+bool socket::insert_room(const room& r) {
+  const auto at = std::lower_bound(rooms_.begin(), rooms_.end(), r);
+  if (at != rooms_.end() && *at == r) return false;
+  rooms_.insert(at, r);
+  return true;
+}
+
+bool socket::erase_room(const room& r) {
+  const auto at = std::lower_bound(rooms_.begin(), rooms_.end(), r);
+  if (at == rooms_.end() || *at != r) return false;
+  rooms_.erase(at);
+  return true;
+}
+
+const std::string& socket::pid() const noexcept {
+  static const std::string none;
+  return pid_ ? *pid_ : none;
+}
+
 void socket::join(const room& r) {
   if (!connected_) {
-    rooms_.insert(r);  // registered when the connection completes
+    insert_room(r);  // registered when the connection completes
     return;
   }
   nsp_->state().adapter->add_all(*this, {r});
@@ -215,7 +234,7 @@ void socket::join(const room& r) {
 
 void socket::join(const std::vector<room>& rooms) {
   if (!connected_) {
-    rooms_.insert(rooms.begin(), rooms.end());
+    for (const auto& r : rooms) insert_room(r);
     return;
   }
   for (const auto& r : rooms) nsp_->state().adapter->add_all(*this, {r});
@@ -224,7 +243,7 @@ void socket::join(const std::vector<room>& rooms) {
 
 void socket::leave(const room& r) {
   if (!connected_) {
-    rooms_.erase(r);
+    erase_room(r);
     return;
   }
   nsp_->state().adapter->del(*this, r);
@@ -234,7 +253,7 @@ void socket::leave(const room& r) {
 void socket::session_changed() {
   auto& st = nsp_->state();
   if (connected_ && st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
-    st.adapter->keep_session({id_, pid_, rooms(), data()});
+    st.adapter->keep_session({id_, pid(), rooms(), data()});
   }
 }
 
@@ -274,9 +293,9 @@ void socket::on_close(std::string_view reason) {
   }
   auto& st = nsp_->state();
   if (st.recovery_enabled() && detail::recoverable(reason)) {
-    st.adapter->persist_session({id_, pid_, rooms(), data()});
+    st.adapter->persist_session({id_, pid(), rooms(), data()});
   } else if (st.recovery_enabled() && st.adapter->keeps_connected_sessions()) {
-    st.adapter->forget_session(pid_);
+    st.adapter->forget_session(pid());
   }
   st.adapter->del_all(*this);
   st.remove(*this);

@@ -1,7 +1,9 @@
 // A Socket.IO socket: one client's connection to one namespace.
 #pragma once
 
+#include <algorithm>
 #include <future>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -117,7 +119,9 @@ class socket : public std::enable_shared_from_this<socket> {
   /// The rooms the socket is in: its own id's room (unless it left it) and those it joined.
   std::set<room> rooms() const;
   /// True when the socket is in room `r` (without building the set).
-  bool in_room(const room& r) const noexcept { return r == id_ ? in_own_room_ : rooms_.contains(r); }
+  bool in_room(const room& r) const noexcept {
+    return r == id_ ? in_own_room_ : std::binary_search(rooms_.begin(), rooms_.end(), r);
+  }
   /// How many rooms `rooms()` holds (without building the set).
   std::size_t room_count() const noexcept { return rooms_.size() + (in_own_room_ ? 1 : 0); }
 
@@ -156,12 +160,13 @@ class socket : public std::enable_shared_from_this<socket> {
   namespace_* nsp_;
   std::shared_ptr<detail::client> client_;
   std::string id_;
-  std::string pid_;
+  std::unique_ptr<std::string> pid_;  // the private session id, with connection state recovery only
   sio::handshake handshake_;
   json data_;
-  // The rooms joined, except the own id's, which `in_own_room_` tells: every socket is in
-  // it, and a copy of the id in the set would cost a node per connection.
-  std::set<room> rooms_;
+  // The rooms joined, sorted, except the own id's, which `in_own_room_` tells: every
+  // socket is in it, and a copy of the id would cost a string per connection. A vector:
+  // a socket joins a few rooms, and an empty one costs half an empty set.
+  std::vector<room> rooms_;
   bool in_own_room_ = false;
   bool connected_ = false;
   bool closing_ = false;
@@ -174,6 +179,10 @@ class socket : public std::enable_shared_from_this<socket> {
   // (an idle connection's above all) never need them.
   std::unique_ptr<detail::socket_state> state_;
   detail::socket_state& state();
+  /// Adds `r` to `rooms_` (false if it was there) / removes it (false if it was not).
+  bool insert_room(const room& r);
+  bool erase_room(const room& r);
+  const std::string& pid() const noexcept;
 };
 
 }  // namespace sockio::sio

@@ -72,6 +72,10 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   /// The open-sessions counter of the current transport.
   std::atomic<std::uint64_t>& sessions_counter() noexcept;
   void count_in(std::size_t bytes) noexcept;
+  /// The upgrade or close deadline's node, made on first use; `drop_aux` cancels it and
+  /// frees it (an idle session holds none).
+  session_timer& aux();
+  void drop_aux() noexcept;
 
   server_state& server_;
   detail::shard& home_;
@@ -87,8 +91,8 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   std::shared_ptr<ws_transport> ws_;         // current WebSocket transport
   std::shared_ptr<ws_transport> candidate_;  // WebSocket being probed for an upgrade
 
-  session_timer heartbeat_;  // ping or pong deadline
-  session_timer aux_;        // upgrade or close deadline
+  session_timer heartbeat_;             // ping or pong deadline
+  std::unique_ptr<session_timer> aux_;  // upgrade or close deadline, while one runs
 };
 
 }  // namespace sockio::engine::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "deadline_list.hpp"
+#include "sockio/io/intrusive_list.hpp"
 #include "tuning.hpp"
 
 namespace sockio::engine::detail {
@@ -30,13 +31,16 @@ class shard_context : public boost::asio::io_context {
 };
 
 /// A network connection that the server can ask to wind down when it stops.
-class connection {
+class connection : public io::list_hook {
  public:
   virtual ~connection() = default;
   /// Runs on the connection's shard: finish what is under way, then close.
   virtual void stop() = 0;
   /// Closes the socket at once (the shard's loop is no longer running).
   virtual void abort() = 0;
+  /// The connection as a shared pointer; empty once its last owner has let go (it is
+  /// being destroyed).
+  virtual std::shared_ptr<connection> lock() noexcept = 0;
 };
 
 /// The timed events of a session; each has one constant delay, hence one sorted list.
@@ -115,8 +119,8 @@ class shard {
 
   /// Connections of this shard, so that a stopping server can close idle ones. Guarded
   /// by a mutex: a connection may be released by a handler of another shard.
-  void add_connection(const std::shared_ptr<connection>& c);
-  void remove_connection(connection* c);
+  void add_connection(connection& c);
+  void remove_connection(connection& c);
   std::vector<std::shared_ptr<connection>> connections();
   std::size_t connection_count();
 
@@ -130,7 +134,7 @@ class shard {
   // which unlink their timers from these lists.
   std::array<deadline_list, 4> lists_;
   std::mutex connections_mutex_;
-  std::unordered_map<connection*, std::weak_ptr<connection>> connections_;
+  io::intrusive_list<connection> connections_;
   std::unique_ptr<shard_context> owned_;
   boost::asio::io_context* context_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

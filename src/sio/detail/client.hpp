@@ -16,9 +16,11 @@ using sio::frames;
 using sio::make_frames;
 
 /// Bridges one Engine.IO session to its namespace sockets (socket.io's client.ts).
-class client final : public engine::session_handler, public std::enable_shared_from_this<client> {
+class client final : public engine::session_handler, public io::list_hook, public std::enable_shared_from_this<client> {
  public:
   client(server_core& core, std::shared_ptr<engine::session> session);
+  /// Leaves its shard's registry if `on_close` has not (a client dies on its shard).
+  ~client() override;
 
   void start();
   void on_message(engine::session& s, std::string_view data, bool binary) override;

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sockio/io/intrusive_list.hpp"
 #include "sockio/sio/server.hpp"
 
 namespace sockio::sio::detail {
@@ -34,7 +35,7 @@ struct server_core {
   std::atomic<bool> stopped{false};
 
   /// Clients per shard (accessed on that shard only).
-  std::vector<std::unordered_map<client*, std::weak_ptr<client>>> clients;
+  std::vector<io::intrusive_list<client>> clients;
 
   unsigned shards() const noexcept { return engine.threads(); }
   boost::asio::io_context& context(unsigned shard) { return engine.context(shard); }
