@@ -173,7 +173,7 @@ void setup(sio::namespace_& nsp) {
   records[nsp.name()] = json::array();
   nsp.on_connection([&nsp](const std::shared_ptr<sio::socket>& s) {
     const auto& hs = s->handshake();
-    s->emit("welcome", json{{"id", s->id()}, {"auth", hs.auth}, {"recovered", s->recovered()}, {"nsp", nsp.name()}});
+    s->emit("welcome", json{{"id", s->id()}, {"auth", hs.auth()}, {"recovered", s->recovered()}, {"nsp", nsp.name()}});
 
     s->on("echo", [](json args, sio::ack_fn ack) { ack(std::move(args)); });
     s->on("echo-event", [s](json args, sio::ack_fn) { s->emit_args("echo-event", std::move(args)); });
@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
   sio::server io(options);
 
   io.of("/admin").use([](const std::shared_ptr<sio::socket>& s, sio::next_fn next) {
-    const auto& auth = s->handshake().auth;
+    const auto& auth = s->handshake().auth();
     const auto token = auth.find("token");
     if (token != auth.end() && *token == "secret") return next(std::nullopt);
     next(sio::connect_error{"not authorized", json{{"code", 401}}});

@@ -141,7 +141,8 @@ struct node_app {
   void setup(sio::namespace_& nsp) {
     nsp.on_connection([this, &nsp](const std::shared_ptr<sio::socket>& s) {
       // A recovered socket keeps the data of its session (from the node it was on).
-      if (!s->recovered()) s->data() = json{{"node", name}, {"user", s->handshake().auth.value("user", json(nullptr))}};
+      if (!s->recovered())
+        s->data() = json{{"node", name}, {"user", s->handshake().auth().value("user", json(nullptr))}};
       s->on("join", [s](json args, sio::ack_fn ack) {
         if (!args.empty() && args[0].is_string()) s->join(args[0].get<std::string>());
         ack.reply(true);

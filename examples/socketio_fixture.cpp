@@ -19,7 +19,7 @@ namespace {
 
 void setup(sio::namespace_& nsp) {
   nsp.on_connection([](const std::shared_ptr<sio::socket>& s) {
-    s->emit("auth", s->handshake().auth);
+    s->emit("auth", s->handshake().auth());
     s->on("message", [s](json args, sio::ack_fn) { s->emit_args("message-back", std::move(args)); });
     s->on("message-with-ack", [](json args, sio::ack_fn ack) { ack(std::move(args)); });
     s->on("join", [s](json args, sio::ack_fn ack) {

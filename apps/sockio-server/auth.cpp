@@ -93,7 +93,7 @@ std::variant<json, std::string> authenticator::verify(std::string_view token) co
 namespace {
 
 std::optional<std::string> token_of(const sio::handshake& hs) {
-  if (auto t = hs.auth.find("token"); t != hs.auth.end() && t->is_string()) return t->get<std::string>();
+  if (auto t = hs.auth().find("token"); t != hs.auth().end() && t->is_string()) return t->get<std::string>();
   if (auto h = hs.header("authorization")) {
     constexpr std::string_view bearer = "Bearer ";
     if (h->size() > bearer.size() && h->substr(0, bearer.size()) == bearer) {
@@ -149,7 +149,7 @@ std::variant<identity, std::string> authenticator::identify(const sio::handshake
   }
   id.join = patterns(acl, "join", config_.auth_default_join);
   id.publish = patterns(acl, "publish", config_.auth_default_publish);
-  if (auto n = hs.auth.find("name"); id.name.empty() && n != hs.auth.end()) id.name = clean_name(*n);
+  if (auto n = hs.auth().find("name"); id.name.empty() && n != hs.auth().end()) id.name = clean_name(*n);
   if (id.name.empty()) id.name = id.user.value_or("anonymous");
   return id;
 }

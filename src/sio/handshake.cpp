@@ -40,6 +40,19 @@ bool handshake::xdomain() const noexcept {
   return header("origin").has_value();
 }
 
+const json& handshake::auth() const noexcept {
+  static const json empty = json::object();
+  return auth_.is_object() ? auth_ : empty;
+}
+
+void handshake::set_auth(json payload) {
+  if (payload.is_object() && !payload.empty()) {
+    auth_ = std::move(payload);
+  } else {
+    auth_ = nullptr;
+  }
+}
+
 std::string handshake::time() const {
   const std::time_t t = static_cast<std::time_t>(issued / 1000);
   std::tm tm{};
@@ -67,7 +80,7 @@ json to_json(const handshake& hs) {
               {"issued", hs.issued},
               {"url", hs.url()},
               {"query", hs.query()},
-              {"auth", hs.auth}};
+              {"auth", hs.auth()}};
 }
 
 handshake handshake_from_json(const json& j) {
@@ -88,7 +101,7 @@ handshake handshake_from_json(const json& j) {
     }
   }
   hs.request = std::move(request);
-  if (const auto it = j.find("auth"); it != j.end() && it->is_object()) hs.auth = *it;
+  if (const auto it = j.find("auth"); it != j.end()) hs.set_auth(*it);
   if (const auto it = j.find("issued"); it != j.end() && it->is_number()) hs.issued = it->get<std::int64_t>();
   return hs;
 }

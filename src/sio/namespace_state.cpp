@@ -18,7 +18,7 @@ namespace {
 sio::handshake make_handshake(const engine::session& session, json auth) {
   sio::handshake hs;
   hs.request = session.shared_request();
-  hs.auth = auth.is_object() ? std::move(auth) : json::object();
+  hs.set_auth(std::move(auth));
   const auto now = std::chrono::system_clock::now();
   hs.issued = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   return hs;

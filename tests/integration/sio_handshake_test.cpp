@@ -21,7 +21,7 @@ TEST(SioHandshake, ConnectAnswersWithSocketIdAndKeepsHandshake) {
   EXPECT_FALSE(reply.data.contains("pid"));  // recovery is off
   EXPECT_TRUE(log.wait_for("connection " + sid));
   const auto hs = seen.get_future().get();
-  EXPECT_EQ(hs.auth, (json{{"user", "ann"}}));
+  EXPECT_EQ(hs.auth(), (json{{"user", "ann"}}));
   EXPECT_EQ(hs.query().at("token"), "q1");
   EXPECT_EQ(hs.query().at("EIO"), "4");
   EXPECT_EQ(hs.address(), "127.0.0.1");
@@ -56,6 +56,18 @@ TEST(SioHandshake, SocketsOfOneConnectionShareTheEngineRequest) {
   EXPECT_EQ(requests[0], requests[1]);     // one copy for both namespaces
   EXPECT_EQ(requests[0], engine_request);  // and it is the Engine.IO session's own
   EXPECT_EQ(requests[0]->query("token"), "q2");
+}
+
+TEST(SioHandshake, AuthIsAnEmptyObjectWithoutPayload) {
+  sio::handshake hs;
+  EXPECT_TRUE(hs.auth().is_object());
+  EXPECT_TRUE(hs.auth().empty());
+  hs.set_auth(json{{"token", "t"}});
+  EXPECT_EQ(hs.auth().value("token", ""), "t");
+  hs.set_auth(json::array({1}));  // not an object: none
+  EXPECT_EQ(hs.auth(), json::object());
+  EXPECT_EQ(sio::to_json(hs).at("auth"), json::object());
+  EXPECT_EQ(sio::handshake_from_json(json{{"auth", {{"a", 1}}}}).auth(), (json{{"a", 1}}));
 }
 
 TEST(SioHandshake, EngineUsesSocketIoPath) {

@@ -7,7 +7,7 @@ TEST(SioMiddleware, RefusalReachesClientAsConnectError) {
   event_log log;  // declared first: handlers may log while the server stops
   sio_server srv;
   srv.io.use([](const std::shared_ptr<sio::socket>& s, sio::next_fn next) {
-    if (s->handshake().auth.value("token", "") != "good") {
+    if (s->handshake().auth().value("token", "") != "good") {
       return next(sio::connect_error{"not authorized", json{{"code", 401}}});
     }
     next(std::nullopt);

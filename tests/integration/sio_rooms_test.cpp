@@ -8,7 +8,7 @@ namespace {
 struct rooms_fixture {
   rooms_fixture() {
     srv.io.on_connection([this](const std::shared_ptr<sio::socket>& s) {
-      for (const auto& r : s->handshake().auth.value("rooms", json::array())) s->join(r.get<std::string>());
+      for (const auto& r : s->handshake().auth().value("rooms", json::array())) s->join(r.get<std::string>());
       // Both answer with the rooms, whether the socket is in the room named, and whether
       // it is in its own id's room.
       s->on("join", [s](json args, sio::ack_fn ack) {

@@ -6,8 +6,8 @@ namespace {
 struct utilities_fixture {
   utilities_fixture(unsigned threads = 1) : srv(options(threads)) {
     srv.io.on_connection([this](const std::shared_ptr<sio::socket>& s) {
-      s->data()["name"] = s->handshake().auth.value("name", "");
-      for (const auto& r : s->handshake().auth.value("rooms", json::array())) s->join(r.get<std::string>());
+      s->data()["name"] = s->handshake().auth().value("name", "");
+      for (const auto& r : s->handshake().auth().value("rooms", json::array())) s->join(r.get<std::string>());
       s->on_disconnect([this, s](std::string_view reason) {
         log.push("disconnect " + s->data()["name"].get<std::string>() + " " + std::string(reason));
       });
@@ -67,7 +67,7 @@ TEST(SioUtilities, FetchSocketsSeesIdsRoomsDataAndHandshake) {
   ASSERT_EQ(in_r1.size(), 1u);
   EXPECT_EQ(in_r1[0].id, a->id());
   EXPECT_EQ(in_r1[0].rooms, (std::set<std::string>{a->id(), "r1"}));
-  EXPECT_EQ(in_r1[0].handshake.auth["name"], "a");
+  EXPECT_EQ(in_r1[0].handshake.auth()["name"], "a");
   EXPECT_EQ(names(f.fetch(f.srv.io.except("r1"))), (std::set<std::string>{"b"}));
 }
 

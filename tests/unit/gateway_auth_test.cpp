@@ -97,7 +97,7 @@ TEST(Authenticator, IdentityFromTokenOrDefaults) {
   authenticator auth(c);
 
   sio::handshake anonymous;
-  anonymous.auth = {{"name", "ann\x01ie"}};
+  anonymous.set_auth({{"name", "ann\x01ie"}});
   auto id = std::get<identity>(auth.identify(anonymous));
   EXPECT_FALSE(id.user);
   EXPECT_EQ(id.name, "annie");  // control characters removed
@@ -131,7 +131,7 @@ TEST(Authenticator, LongNamesAreCutBetweenCharacters) {
   sio::handshake hs;
   std::string name;
   for (int i = 0; i < 20; ++i) name += "\xC3\xA9";  // 'é', two bytes each
-  hs.auth = {{"name", "a" + name}};
+  hs.set_auth({{"name", "a" + name}});
   const auto id = std::get<identity>(auth.identify(hs));
   EXPECT_EQ(id.name.size(), 31u);               // 'a' and 15 of them: a 16th would make 33
   EXPECT_NO_THROW((void)json(id.name).dump());  // still valid UTF-8

@@ -25,8 +25,7 @@ struct handshake {
   /// The request that opened the connection (method, URL, headers, remote address);
   /// null in a handshake built by hand, which then reads as an empty request.
   std::shared_ptr<const engine::request_info> request;
-  json auth = json::object();  ///< CONNECT payload
-  std::int64_t issued = 0;     ///< creation time, ms since epoch
+  std::int64_t issued = 0;  ///< creation time, ms since epoch
 
   /// Header fields with lower-case names, in arrival order.
   const engine::header_fields& headers() const noexcept;
@@ -40,6 +39,13 @@ struct handshake {
   bool xdomain() const noexcept;                ///< an Origin header was sent
   /// Creation date (UTC, text), as socket.io's `handshake.time`.
   std::string time() const;
+  /// The CONNECT payload: a JSON object, empty when the client sent none.
+  const json& auth() const noexcept;
+  /// Sets the payload; anything but an object counts as none (an empty object).
+  void set_auth(json payload);
+
+ private:
+  json auth_;  // null while empty: an empty object would be an allocation in every socket
 };
 
 /// The handshake as socket.io writes it into a fetchSockets response:
