@@ -47,7 +47,7 @@ void client::on_packet(packet p) {
   const bool joined = it != sockets_.end();
   const bool pending = std::find(connecting_.begin(), connecting_.end(), p.nsp) != connecting_.end();
   if (p.type == packet_type::connect && !joined && !pending) {
-    return on_connect(p.nsp, p.has_data() ? std::move(p.data) : json::object());
+    return on_connect(p.nsp, p.has_data() ? std::move(p.data) : json());  // none: null, read as {}
   }
   if (!joined || p.type == packet_type::connect || p.type == packet_type::connect_error) {
     // As socket.io's client: a packet for a namespace not joined (yet), a second CONNECT,

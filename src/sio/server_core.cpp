@@ -66,7 +66,7 @@ namespace_* server_core::resolve(const std::string& name, const json& auth) {
     std::lock_guard lock(namespaces_mutex);
     if (auto it = namespaces.find(name); it != namespaces.end()) return it->second.get();
     for (auto& p : parents) {
-      if (!p.match(name, auth)) continue;
+      if (!p.match(name, auth.is_object() ? auth : json::object())) continue;  // {} when none was sent
       child = std::make_unique<namespace_>(*this, name);
       child->state().inherit(p.nsp->state());
       break;
