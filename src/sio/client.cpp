@@ -45,7 +45,7 @@ void client::on_message(engine::session&, std::string_view data, bool binary) {
 void client::on_packet(packet p) {
   const auto it = find_socket(p.nsp);
   const bool joined = it != sockets_.end();
-  const bool pending = std::find(connecting_.begin(), connecting_.end(), p.nsp) != connecting_.end();
+  const bool pending = connecting_ && std::find(connecting_->begin(), connecting_->end(), p.nsp) != connecting_->end();
   if (p.type == packet_type::connect && !joined && !pending) {
     return on_connect(p.nsp, p.has_data() ? std::move(p.data) : json());  // none: null, read as {}
   }
@@ -75,13 +75,15 @@ void client::on_connect(const std::string& nsp, json auth) {
     send_packet(error);
     return;
   }
-  connecting_.push_back(nsp);  // until it connects or is refused (middlewares may take time)
+  if (!connecting_) connecting_ = std::make_unique<std::vector<std::string>>();
+  connecting_->push_back(nsp);  // until it connects or is refused (middlewares may take time)
   ns->state().add(shared_from_this(), std::move(auth));
 }
 
 void client::end_connecting(const std::string& nsp) {
-  std::erase(connecting_, nsp);
-  if (connecting_.empty()) std::vector<std::string>().swap(connecting_);
+  if (!connecting_) return;
+  std::erase(*connecting_, nsp);
+  if (connecting_->empty()) connecting_.reset();
 }
 
 void client::connect_refused(const std::string& nsp) {

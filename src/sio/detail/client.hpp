@@ -58,7 +58,7 @@ class client final : public engine::session_handler, public io::list_hook, publi
   sio::decoder decoder_;
   // Its sockets, one per namespace joined: a flat list (most clients join one or two).
   std::vector<std::shared_ptr<socket>> sockets_;
-  std::vector<std::string> connecting_;                       // namespaces whose CONNECT is being handled (few)
+  std::unique_ptr<std::vector<std::string>> connecting_;      // namespaces whose CONNECT is being handled, while any
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;  // until the first namespace joins
   bool open_ = true;
 };
