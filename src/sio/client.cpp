@@ -16,7 +16,7 @@ client::client(server_core& core, std::shared_ptr<engine::session> session)
       connect_timer_(std::make_unique<boost::asio::steady_timer>(session_->context())) {}
 
 client::~client() {
-  core_.clients[shard()].erase(*this);
+  if (linked()) core_.clients[shard()].erase(*this);  // unlinked, it may outlive its server
 }
 
 void client::start() {
