@@ -232,7 +232,7 @@ export async function startNodeNode(t, redis, name,
     ...((sharded && sharded.cluster !== false) || onCluster ? ["--cluster"] : []),
     ...(streams ? ["--adapter", "streams"] : []), ...(recovery ? ["--recovery"] : [])]);
   t.after(() => fixture.stop());
-  await fixture.listening(10000);
+  await fixture.listening();
   fixture.name = name;
   return fixture;
 }

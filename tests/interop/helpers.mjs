@@ -3,8 +3,9 @@
 import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 
-// How long a fixture may take to print "listening on port N".
-export const STARTUP_TIMEOUT_MS = 5000;
+// How long a fixture may take to print "listening on port N" (a bound, not a wait: a
+// loaded CI machine running every suite at once has taken more than 5 s).
+export const STARTUP_TIMEOUT_MS = 10000;
 // Default bound for waiting on one event (or ack) from a client.
 export const EVENT_TIMEOUT_MS = 5000;
 
@@ -104,8 +105,17 @@ export function spawnFixture(binary, args) {
     stdout: () => stdout,  // its log lines, where it logs to stdout (spdlog's default)
     running,
     // Waits (bounded) for "listening on port N"; then sets port and url.
+    // A timeout names the fixture and shows what it printed, so a slow or stuck start
+    // can be told apart in the CI log.
     async listening(ms = STARTUP_TIMEOUT_MS) {
-      fixture.port = await withTimeout(ready, ms, "fixture to print 'listening on port N'");
+      try {
+        fixture.port = await withTimeout(ready, ms, "fixture to print 'listening on port N'");
+      } catch (e) {
+        const tail = (text) => JSON.stringify(text.slice(-2000));
+        e.message += ` (${binary} ${args.join(" ")}; pid ${proc.pid}, ${running() ? "running" : "exited"}; ` +
+          `stdout ${tail(stdout)}; stderr ${tail(stderr)})`;
+        throw e;
+      }
       fixture.url = `http://127.0.0.1:${fixture.port}`;
       return fixture.port;
     },
