@@ -11,17 +11,16 @@
 #include <set>
 #include <stdexcept>
 
+#include "detail/cluster_nodes.hpp"
 #include "sockio/redis/key_slot.hpp"
 
 namespace sockio::redis {
 
 namespace asio = boost::asio;
+using detail::cluster_nodes;
+using detail::node_key;
 
 namespace {
-
-std::string key_of(const std::string& host, std::uint16_t port) {
-  return host + ":" + std::to_string(port);
-}
 
 /// Calls `done` once `count` answers came (at once for none).
 std::function<void()> countdown(std::size_t count, std::function<void()> done) {
@@ -39,18 +38,9 @@ std::function<void()> countdown(std::size_t count, std::function<void()> done) {
 }  // namespace
 
 /// The cluster's state, on its executor.
-struct cluster::impl : std::enable_shared_from_this<impl> {
-  /// One node: its command connection, and a subscriber connection once it serves one
-  /// of our sharded channels.
-  struct node {
-    std::unique_ptr<connection> commands;
-    std::unique_ptr<connection> subscriber;
-    bool ever_up = false;  // until its first connection, commands for it wait
-    std::vector<std::function<void()>> waiting;
-  };
-
+struct cluster::impl : std::enable_shared_from_this<impl>, cluster_nodes::events {
   impl(asio::any_io_executor ex, cluster_options o)
-      : executor(std::move(ex)), options(std::move(o)), refresh_timer(executor) {
+      : executor(std::move(ex)), options(std::move(o)), nodes(executor, options, seeds), refresh_timer(executor) {
     if (options.seeds.empty()) throw std::invalid_argument("a Redis Cluster needs at least one seed URL");
     for (const auto& s : options.seeds) seeds.push_back(parse_url(s));
     if (seeds.front().kind == url::scheme::unix_socket) {
@@ -58,61 +48,18 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  // --- nodes ------------------------------------------------------------------------
-  std::string url_of(const std::string& host, std::uint16_t port) const {
-    const auto& base = seeds.front();
-    std::string u = base.kind == url::scheme::tls ? "rediss://" : "redis://";
-    if (!base.user.empty() || !base.password.empty()) u += base.user + ":" + base.password + "@";
-    u += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    return u + ":" + std::to_string(port);
+  // --- cluster_nodes::events -------------------------------------------------------
+  void message(const pubsub_message& m) override {
+    std::lock_guard lock(handlers_mutex);
+    if (const auto h = message_handler; h && *h) (*h)(m);
   }
 
-  connection_options options_for(const std::string& host, std::uint16_t port, const char* role) const {
-    auto o = options.connection;
-    o.url = url_of(host, port);
-    o.name = options.connection.name + " " + role + " " + key_of(host, port);
-    return o;
-  }
-
-  node& node_at(const std::string& host, std::uint16_t port) {
-    auto& n = nodes[key_of(host, port)];
-    if (!n.commands) {
-      n.commands = std::make_unique<connection>(executor, options_for(host, port, "node"));
-      std::weak_ptr<impl> weak = shared_from_this();
-      n.commands->on_state([weak, key = key_of(host, port)](bool up) {
-        if (auto self = weak.lock()) self->on_node_state(key, up);
-      });
-      n.commands->start();
-    }
-    return n;
-  }
-
-  connection& subscriber_at(const std::string& host, std::uint16_t port) {
-    auto& n = node_at(host, port);
-    if (!n.subscriber) {
-      n.subscriber = std::make_unique<connection>(executor, options_for(host, port, "subscriber"));
-      std::weak_ptr<impl> weak = shared_from_this();
-      n.subscriber->on_message([weak](const pubsub_message& m) {
-        auto self = weak.lock();
-        if (!self) return;
-        std::lock_guard lock(self->handlers_mutex);
-        if (const auto h = self->message_handler; h && *h) (*h)(m);
-      });
-      n.subscriber->on_shard_lost(
-          [weak, key = key_of(host, port)](const std::string& channel, const std::string& error) {
-            if (auto self = weak.lock()) self->on_shard_lost(key, channel, error);
-          });
-      n.subscriber->start();
-    }
-    return *n.subscriber;
-  }
-
-  void on_node_state(const std::string& key, bool up) {
+  void node_state(const std::string& key, bool up) override {
     if (stopped) return;
-    if (const auto it = nodes.find(key); it != nodes.end() && up && !it->second.ever_up) {
-      it->second.ever_up = true;
-      auto ready = std::move(it->second.waiting);
-      it->second.waiting.clear();
+    if (auto* n = nodes.find(key); n && up && !n->ever_up) {
+      n->ever_up = true;
+      auto ready = std::move(n->waiting);
+      n->waiting.clear();
       for (auto& run : ready) run();
     }
     update_snapshot();
@@ -124,22 +71,16 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
   void start() {
     if (started || stopped) return;
     started = true;
-    for (const auto& s : seeds) node_at(s.host, s.port);
+    nodes.report_to(weak_from_this());
+    for (const auto& s : seeds) nodes.at(s.host, s.port);
   }
 
   /// Reads CLUSTER SLOTS from a connected node (a seed or a known node).
   void refresh() {
     if (stopped || !started || refreshing) return;
-    connection* from = nullptr;
-    std::string host;
-    for (auto& [key, n] : nodes) {
-      if (n.commands && n.commands->connected()) {
-        from = n.commands.get();
-        host = from->endpoint().host;
-        break;
-      }
-    }
+    auto* from = nodes.any_connected();
     if (!from) return schedule_refresh();  // none up: a node coming up calls again
+    const auto host = from->endpoint().host;
     refreshing = true;
     std::weak_ptr<impl> weak = shared_from_this();
     from->command({"CLUSTER", "SLOTS"}, [weak, host, port = from->endpoint().port](std::error_code ec, reply r) {
@@ -175,7 +116,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
   void apply(cluster_topology t) {
     const bool changed = !map || !same(*map, t);
     map = std::move(t);
-    for (const auto& m : map->masters()) node_at(m.host, m.port);
+    for (const auto& m : map->masters()) nodes.at(m.host, m.port);
     if (changed) {
       spdlog::info("redis cluster: {} masters serve {} slot ranges{}", map->masters().size(), map->ranges().size(),
                    map->covers_all_slots() ? "" : " (some slots have no master)");
@@ -192,8 +133,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     // A master the map names and that is not connected: read the map again until the
     // cluster has replaced it (or it is back).
     for (const auto& m : map->masters()) {
-      const auto it = nodes.find(key_of(m.host, m.port));
-      if (it == nodes.end() || !it->second.commands->connected()) return schedule_refresh();
+      if (!nodes.connected(m.host, m.port)) return schedule_refresh();
     }
   }
 
@@ -211,8 +151,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     bool all_up = map.has_value() && !map->ranges().empty();
     if (map) {
       for (const auto& m : map->masters()) {
-        const auto it = nodes.find(key_of(m.host, m.port));
-        if (it == nodes.end() || !it->second.commands->connected()) all_up = false;
+        if (!nodes.connected(m.host, m.port)) all_up = false;
       }
     }
     bool changed = false;
@@ -250,7 +189,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
   void send(const std::string& host, std::uint16_t port, std::vector<std::string> args, reply_handler handler,
             unsigned redirects, bool asking) {
     if (stopped) return fail(errc::stopped, std::move(handler));
-    auto& n = node_at(host, port);
+    auto& n = nodes.at(host, port);
     if (!n.ever_up) {
       // A node just learnt of (from the map or a redirect): its connection is opening.
       if (n.waiting.size() >= options.max_waiting_commands) return fail(errc::not_connected, std::move(handler));
@@ -344,9 +283,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     for (const auto& c : channels) {
       if (wanted.erase(c) == 0) continue;
       if (const auto it = placed.find(c); it != placed.end()) {
-        if (auto n = nodes.find(it->second); n != nodes.end() && n->second.subscriber) {
-          n->second.subscriber->sunsubscribe({c});
-        }
+        nodes.sunsubscribe(it->second, c);
         placed.erase(it);
       }
     }
@@ -365,18 +302,16 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
 
   void place_at(const std::string& channel, const std::string& host, std::uint16_t port,
                 const std::function<void()>& done) {
-    const auto key = key_of(host, port);
+    const auto key = node_key(host, port);
     if (const auto it = placed.find(channel); it != placed.end()) {
       if (it->second == key) {
         if (done) done();
         return;
       }
-      if (auto n = nodes.find(it->second); n != nodes.end() && n->second.subscriber) {
-        n->second.subscriber->sunsubscribe({channel});
-      }
+      nodes.sunsubscribe(it->second, channel);
     }
     placed[channel] = key;
-    subscriber_at(host, port).ssubscribe({channel}, done);
+    nodes.subscriber_at(host, port).ssubscribe({channel}, done);
   }
 
   void place_channels() {
@@ -384,16 +319,16 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
   }
 
   /// A node refused a channel (MOVED: it does not serve its slot) or ended it (the slot moved).
-  void on_shard_lost(const std::string& node_key, const std::string& channel, const std::string& error) {
+  void shard_lost(const std::string& key, const std::string& channel, const std::string& error) override {
     if (stopped || !wanted.contains(channel)) return;
-    if (const auto it = placed.find(channel); it != placed.end() && it->second == node_key) placed.erase(it);
+    if (const auto it = placed.find(channel); it != placed.end() && it->second == key) placed.erase(it);
     if (const auto to = parse_redirect(error); to && to->type == redirect::kind::moved) {
       refresh();
-      const auto host = to->host.empty() ? node_key.substr(0, node_key.rfind(':')) : to->host;
+      const auto host = to->host.empty() ? key.substr(0, key.rfind(':')) : to->host;
       return place_at(channel, host, to->port, {});
     }
     if (!error.empty()) {
-      spdlog::warn("redis cluster: SSUBSCRIBE {} refused by {}: {}", channel, node_key, error);
+      spdlog::warn("redis cluster: SSUBSCRIBE {} refused by {}: {}", channel, key, error);
       return schedule_refresh();
     }
     // Ended by Redis: its slot moved; the new map says where it is now.
@@ -411,12 +346,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
     auto pending = std::move(waiting);
     waiting.clear();
     for (auto& run : pending) run();
-    for (auto& [key, n] : nodes) {
-      auto queued = std::move(n.waiting);
-      n.waiting.clear();
-      for (auto& run : queued) run();
-    }
-    nodes.clear();
+    nodes.stop();
     std::lock_guard lock(snapshot_mutex);
     healthy = false;
   }
@@ -431,7 +361,7 @@ struct cluster::impl : std::enable_shared_from_this<impl> {
   asio::any_io_executor executor;
   cluster_options options;
   std::vector<url> seeds;
-  std::map<std::string, node> nodes;  // by "host:port"
+  cluster_nodes nodes;
   std::optional<cluster_topology> map;
   std::set<std::string> wanted;                // sharded channels asked for
   std::map<std::string, std::string> placed;   // channel → the node it is subscribed on
