@@ -73,11 +73,20 @@ export function operationTests(ctx, { protocol, ordered = true }) {
       const driver = await connect(t, ctx[from]);
       const index = ["js", "cpp", "cpp2"].indexOf(from);
       await op(driver, { op: "broadcast", rooms: [], event: "flagged", args: ["local"], local: true });
-      // A volatile packet is dropped while the transport is writing: send it once idle.
       await until(all, () => got[index].length === 1, "the local broadcast");
-      await op(driver, { op: "broadcast", rooms: [], event: "flagged", args: ["volatile"], volatile: true });
-      await until(all, () => got.every((g) => g.length >= 1) && got[index].length === 2, "the flagged broadcasts");
-      got.forEach((g, i) => assert.deepEqual(g, i === index ? [["local"], ["volatile"]] : [["volatile"]]));
+      // A volatile packet is dropped while the transport is writing, and a client may read
+      // a packet before its server has seen that write complete (on a loaded machine):
+      // repeat the volatile broadcast, as an application would, until every client has one.
+      const reached = () => got.every((g) => g.some(([arg]) => arg === "volatile"));
+      for (let tries = 1; !reached(); ++tries) {
+        assert.ok(tries <= 10, "a volatile broadcast reaches every client within 10 tries");
+        await op(driver, { op: "broadcast", rooms: [], event: "flagged", args: ["volatile"], volatile: true });
+        await until(all, reached, "the volatile broadcast", 1000).catch(() => {});
+      }
+      got.forEach((g, i) => {
+        assert.deepEqual(g[0], i === index ? ["local"] : ["volatile"], `client ${i} first`);
+        assert.ok(g.slice(1).every(([arg]) => arg === "volatile"), `client ${i}: the local broadcast stayed on its node`);
+      });
     });
 
     // In the sharded adapter's dynamic modes a room's broadcast and a room change go to
