@@ -133,11 +133,11 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
   auto& engine = server_->engine();
   engine.on_connection([this](const std::shared_ptr<engine::session>& s) {
     std::lock_guard lock(mutex_);
-    ++connections_per_ip_[s->request().remote_address];
+    ++connections_per_ip_[std::string(s->request().remote_address())];
   });
   engine.on_close([this](engine::session& s, std::string_view) {
     std::lock_guard lock(mutex_);
-    if (auto it = connections_per_ip_.find(s.request().remote_address);
+    if (auto it = connections_per_ip_.find(std::string(s.request().remote_address()));
         it != connections_per_ip_.end() && --it->second <= 0) {
       connections_per_ip_.erase(it);
     }
@@ -178,14 +178,14 @@ std::optional<std::string> gateway::admit(const engine::request_info& req) {
     refused = "too many connections";
   } else {
     std::lock_guard lock(mutex_);
-    auto it = connections_per_ip_.find(req.remote_address);
+    auto it = connections_per_ip_.find(std::string(req.remote_address()));
     if (it != connections_per_ip_.end() && it->second >= config_.limits_max_connections_per_ip) {
       refused = "too many connections from this address";
     }
   }
   if (refused) {
     metrics_.handshake_failures.add(*refused);
-    spdlog::warn("refused connection address={} reason=\"{}\"", req.remote_address, *refused);
+    spdlog::warn("refused connection address={} reason=\"{}\"", req.remote_address(), *refused);
   }
   return refused;
 }

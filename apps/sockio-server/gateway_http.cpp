@@ -87,9 +87,9 @@ std::variant<api_body, std::string> parse_body(const std::string& body,
 }  // namespace
 
 void gateway::handle_http(const engine::request_info& req, std::string body, engine::http_responder respond) {
-  const std::string_view url = req.url;
+  const std::string_view url = req.url();
   const auto path = url.substr(0, url.find('?'));
-  const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool get = req.method() == "GET" || req.method() == "HEAD";
 
   // Healthy while it serves its own clients, Redis or not (docs/scaling.md).
   if (path == "/healthz" && get) {
@@ -153,7 +153,7 @@ void gateway::handle_api(const engine::request_info& req, const std::string& pat
     const bool matches =
         route.prefix ? path.starts_with(route.path) && path.size() > route.path.size() : path == route.path;
     if (!matches) continue;
-    if (req.method != route.method) return respond(api_error(405, "use " + std::string(route.method)));
+    if (req.method() != route.method) return respond(api_error(405, "use " + std::string(route.method)));
     const auto rest = std::string_view(path).substr(route.path.size());
     return (this->*route.serve)(req, rest, std::move(body), std::move(respond));
   }

@@ -46,16 +46,59 @@ std::optional<std::string_view> header_fields::find(std::string_view name) const
   return std::nullopt;
 }
 
+request_info::request_info(std::string_view method, std::string_view url, std::string_view remote_address,
+                           std::uint16_t remote_port, bool secure)
+    : remote_port_(remote_port), secure_(secure) {
+  const auto cut = [](std::string_view v) { return v.substr(0, v.find('\0')); };
+  method = cut(method);
+  url = cut(url);
+  remote_address = cut(remote_address);
+  auto& text = headers_.text_;
+  text.reserve(method.size() + url.size() + remote_address.size() + 3);
+  text.append(method).append(1, '\0').append(url).append(1, '\0').append(remote_address).append(1, '\0');
+  headers_.begin_ = static_cast<std::uint32_t>(text.size());
+}
+
+std::string_view request_info::text(int index) const noexcept {
+  if (headers_.begin_ == 0) return {};
+  const char* at = headers_.text_.data();
+  for (; index > 0; --index) at += std::char_traits<char>::length(at) + 1;
+  return at;
+}
+
+void request_info::set_text(int index, std::string_view value) {
+  std::string parts[3];
+  for (int i = 0; i < 3; ++i) parts[i] = i == index ? std::string(value) : std::string(text(i));
+  request_info rebuilt(parts[0], parts[1], parts[2]);
+  rebuilt.headers_.text_.append(headers_.text_, headers_.begin_);
+  headers_ = std::move(rebuilt.headers_);
+}
+
+std::string_view request_info::method() const noexcept {
+  return text(0);
+}
+std::string_view request_info::url() const noexcept {
+  return text(1);
+}
+std::string_view request_info::remote_address() const noexcept {
+  return text(2);
+}
+
+void request_info::set_remote(std::string_view address, std::uint16_t port) {
+  set_text(2, address);
+  remote_port_ = port;
+}
+
 std::optional<std::string_view> request_info::header(std::string_view name) const {
-  return headers.find(name);
+  return headers_.find(name);
 }
 
 std::optional<std::string> request_info::query(std::string_view name) const {
-  return codec::find_query(url, name);
+  return codec::find_query(url(), name);
 }
 
 std::vector<std::pair<std::string, std::string>> request_info::query_params() const {
-  return codec::parse_query(url);
+  return codec::parse_query(url());
 }
 
 }  // namespace sockio::engine

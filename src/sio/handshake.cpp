@@ -14,7 +14,7 @@ const engine::request_info& request_of(const handshake& hs) noexcept {
 }  // namespace
 
 const engine::header_fields& handshake::headers() const noexcept {
-  return request_of(*this).headers;
+  return request_of(*this).headers();
 }
 
 std::optional<std::string_view> handshake::header(std::string_view name) const {
@@ -27,14 +27,14 @@ json handshake::query() const {
   return q;
 }
 
-const std::string& handshake::url() const noexcept {
-  return request_of(*this).url;
+std::string_view handshake::url() const noexcept {
+  return request_of(*this).url();
 }
-const std::string& handshake::address() const noexcept {
-  return request_of(*this).remote_address;
+std::string_view handshake::address() const noexcept {
+  return request_of(*this).remote_address();
 }
 bool handshake::secure() const noexcept {
-  return request_of(*this).secure;
+  return request_of(*this).secure();
 }
 bool handshake::xdomain() const noexcept {
   return header("origin").has_value();
@@ -86,18 +86,16 @@ json to_json(const handshake& hs) {
 handshake handshake_from_json(const json& j) {
   handshake hs;
   if (!j.is_object()) return hs;
-  auto request = std::make_shared<engine::request_info>();
-  request->method = "GET";
   const auto text = [&](const char* key) {
     const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != j.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
   };
-  request->url = text("url");
-  request->remote_address = text("address");
-  if (const auto it = j.find("secure"); it != j.end() && it->is_boolean()) request->secure = it->get<bool>();
+  const auto secure = j.find("secure");
+  auto request = std::make_shared<engine::request_info>(
+      "GET", text("url"), text("address"), 0, secure != j.end() && secure->is_boolean() && secure->get<bool>());
   if (const auto it = j.find("headers"); it != j.end() && it->is_object()) {
     for (const auto& [name, value] : it->items()) {
-      if (value.is_string()) request->headers.add(name, value.get_ref<const std::string&>());
+      if (value.is_string()) request->add_header(name, value.get_ref<const std::string&>());
     }
   }
   hs.request = std::move(request);

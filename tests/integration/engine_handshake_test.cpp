@@ -125,11 +125,11 @@ TEST(EngineHandshake, RequestInfoIsKept) {
   auto s = h.session(sid);
   ASSERT_TRUE(s);
   const auto& req = s->request();
-  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.method(), "GET");
   EXPECT_EQ(req.header("x-test"), "yes");
   EXPECT_EQ(req.header("X-TEST"), "yes");
   EXPECT_EQ(req.query("token"), "a b");
-  EXPECT_EQ(req.remote_address, "127.0.0.1");
+  EXPECT_EQ(req.remote_address(), "127.0.0.1");
 }
 
 TEST(EngineHandshake, CookieWhenEnabled) {

@@ -63,7 +63,9 @@ TEST(EngineHttp, HandlerAnswersRequestsOutsideThePath) {
     // Answered from another thread, as an application doing asynchronous work would.
     std::lock_guard lock(mutex);
     workers.emplace_back([req, body = std::move(body), respond = std::move(respond)] {
-      respond({201, {{"content-type", "text/plain"}, {"x-seen", req.method + " " + req.url}}, "got:" + body});
+      respond({201,
+               {{"content-type", "text/plain"}, {"x-seen", std::string(req.method()) + " " + std::string(req.url())}},
+               "got:" + body});
     });
   };
   engine_harness h(o);

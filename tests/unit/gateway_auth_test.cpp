@@ -105,7 +105,7 @@ TEST(Authenticator, IdentityFromTokenOrDefaults) {
   EXPECT_TRUE(id.publish.empty());
 
   engine::request_info bearer;
-  bearer.headers = {{"authorization", "Bearer " + sign("s3cret", {{"sub", "u7"}, {"acl", {{"join", {"chat:*"}}}}})}};
+  bearer.add_header("authorization", "Bearer " + sign("s3cret", {{"sub", "u7"}, {"acl", {{"join", {"chat:*"}}}}}));
   sio::handshake with_token;
   with_token.request = std::make_shared<engine::request_info>(bearer);
   id = std::get<identity>(auth.identify(with_token));
@@ -114,8 +114,7 @@ TEST(Authenticator, IdentityFromTokenOrDefaults) {
   EXPECT_EQ(id.join, std::vector<std::string>{"chat:*"});
   EXPECT_TRUE(id.publish.empty());  // the ACL claim leaves publish out: denied
 
-  engine::request_info garbage;
-  garbage.url = "/socket.io/?EIO=4&transport=websocket&token=garbage";
+  engine::request_info garbage("GET", "/socket.io/?EIO=4&transport=websocket&token=garbage");
   sio::handshake bad;
   bad.request = std::make_shared<engine::request_info>(garbage);
   EXPECT_EQ(std::get<std::string>(auth.identify(bad)), "invalid token");

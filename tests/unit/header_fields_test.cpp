@@ -52,10 +52,36 @@ TEST(HeaderFields, NulEndsANameOrValueWithoutBreakingTheFieldsAfterIt) {
 
 TEST(HeaderFields, RequestInfoLooksHeadersUpThroughThem) {
   request_info r;
-  r.headers = {{"Authorization", "Bearer t"}};
-  r.url = "/socket.io/?EIO=4&token=a%20b";
+  r.add_header("Authorization", "Bearer t");
+  r.set_url("/socket.io/?EIO=4&token=a%20b");
   EXPECT_EQ(r.header("authorization"), "Bearer t");
   EXPECT_EQ(r.query("token"), "a b");
+}
+
+TEST(HeaderFields, RequestInfoKeepsItsTextsBeforeTheFieldsInOneBuffer) {
+  request_info r("GET", "/socket.io/?EIO=4", "127.0.0.1", 4321, true);
+  r.add_header("Host", "a");
+  EXPECT_EQ(r.method(), "GET");
+  EXPECT_EQ(r.url(), "/socket.io/?EIO=4");
+  EXPECT_EQ(r.remote_address(), "127.0.0.1");
+  EXPECT_EQ(r.remote_port(), 4321);
+  EXPECT_TRUE(r.secure());
+  EXPECT_EQ(fields_of(r.headers()), (std::vector<field>{{"host", "a"}}));  // the texts are not fields
+
+  r.set_url("/other");  // a longer or shorter text moves the fields, which stay
+  r.set_remote("::1", 1);
+  r.set_method(std::string_view("POST\0x", 6));  // cut at the NUL
+  r.add_header("Origin", "o");
+  EXPECT_EQ(r.method(), "POST");
+  EXPECT_EQ(r.url(), "/other");
+  EXPECT_EQ(r.remote_address(), "::1");
+  EXPECT_EQ(fields_of(r.headers()), (std::vector<field>{{"host", "a"}, {"origin", "o"}}));
+  EXPECT_EQ(r.headers().size(), 2u);
+
+  const request_info empty;
+  EXPECT_EQ(empty.method(), "");
+  EXPECT_EQ(empty.url(), "");
+  EXPECT_TRUE(empty.headers().empty());
 }
 
 }  // namespace

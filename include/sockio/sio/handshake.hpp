@@ -11,7 +11,7 @@
 #include "sockio/codec/sio/packet.hpp"
 
 namespace sockio::engine {
-struct request_info;
+class request_info;
 class header_fields;
 }  // namespace sockio::engine
 
@@ -33,10 +33,10 @@ struct handshake {
   std::optional<std::string_view> header(std::string_view name) const;
   /// Query parameters (percent-decoded strings) as an object.
   json query() const;
-  const std::string& url() const noexcept;      ///< request target
-  const std::string& address() const noexcept;  ///< remote IP address
-  bool secure() const noexcept;                 ///< https / wss
-  bool xdomain() const noexcept;                ///< an Origin header was sent
+  std::string_view url() const noexcept;      ///< request target
+  std::string_view address() const noexcept;  ///< remote IP address
+  bool secure() const noexcept;               ///< https / wss
+  bool xdomain() const noexcept;              ///< an Origin header was sent
   /// Creation date (UTC, text), as socket.io's `handshake.time`.
   std::string time() const;
   /// The CONNECT payload: a JSON object, empty when the client sent none.
