@@ -282,6 +282,18 @@ export function until(sockets, predicate, what, ms = EVENT_TIMEOUT_MS) {
   }), ms, what);
 }
 
+// Sends a volatile packet with `send()` until `reached()` holds, at most `tries` times. A
+// volatile packet is dropped while its transport is writing, and a client may read one
+// packet before its server has seen that write complete (a loaded machine shows it), so
+// an application repeats what it sends volatile; so does the test.
+export async function repeatVolatile(sockets, reached, send, { tries = 10, what = "the volatile packet" } = {}) {
+  for (let n = 1; !reached(); ++n) {
+    if (n > tries) throw new Error(`${what} did not reach every client in ${tries} tries`);
+    await send();
+    await until(sockets, reached, what, 1000).catch(() => {});
+  }
+}
+
 // Real nginx with examples/cluster/nginx.conf.template (sticky by client address) in front
 // of `backends` (each with a `port`), on a free loopback port; stopped after `t`.
 // `sticky: false` drops the hash (round robin, so a backend may be `"PORT backup"`).
