@@ -103,7 +103,9 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     } else {
       spdlog::info("redis {}: connected to {}", options.name, endpoint.redacted());
     }
+    unreachable = false;
     report_drops();
+    send_offline();
     notify_state(true);
   }
 
@@ -125,11 +127,16 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
       spdlog::warn("redis {}: connection to {} lost: {}; reconnecting", options.name, endpoint.redacted(),
                    ec.message());
       notify_state(false);
-    } else if (attempt == 0) {
-      spdlog::warn("redis {}: cannot connect to {}: {}; retrying", options.name, endpoint.redacted(), ec.message());
-      lost_once = true;
     } else {
-      spdlog::debug("redis {}: attempt {} to {} failed: {}", options.name, attempt, endpoint.redacted(), ec.message());
+      if (attempt == 0) {
+        spdlog::warn("redis {}: cannot connect to {}: {}; retrying", options.name, endpoint.redacted(), ec.message());
+        lost_once = true;
+      } else {
+        spdlog::debug("redis {}: attempt {} to {} failed: {}", options.name, attempt, endpoint.redacted(),
+                      ec.message());
+      }
+      unreachable = true;  // until an attempt succeeds, commands fail at once
+      refuse_offline(errc::not_connected);
     }
     timer.expires_after(next_delay());
     ++attempt;
@@ -163,6 +170,11 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     auto waiting = std::move(pending);
     pending.clear();
     subs.connection_lost();
+    if (why == errc::stopped) {  // what waited for a reconnection will not get one
+      for (auto& entry : offline) waiting.push_back(std::move(entry.second));
+      offline.clear();
+      offline_bytes = 0;
+    }
     for (auto& h : waiting) {
       if (h) h(make_error_code(why), reply{});
     }
@@ -273,6 +285,24 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     if (handler) asio::post(executor, [handler = std::move(handler), why] { handler(make_error_code(why), {}); });
   }
 
+  /// Commands taken while the connection was being re-established, in call order.
+  void send_offline() {
+    auto waiting = std::move(offline);
+    offline.clear();
+    offline_bytes = 0;
+    for (auto& [bytes, handler] : waiting) {
+      append(std::move(bytes));
+      pending.push_back(std::move(handler));
+    }
+  }
+
+  void refuse_offline(errc why) {
+    auto waiting = std::move(offline);
+    offline.clear();
+    offline_bytes = 0;
+    for (auto& entry : waiting) refuse(why, std::move(entry.second));
+  }
+
   void report_drops() {
     if (dropped_streak == 0) return;
     spdlog::warn("redis {}: {} command(s) were dropped while {} was unavailable", options.name, dropped_streak,
@@ -281,12 +311,22 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
   }
 
   void command(std::vector<std::string> args, reply_handler handler) {
-    if (current != phase::up && current != phase::handshake) return refuse(errc::not_connected, std::move(handler));
+    // While an attempt to (re)connect is under way, or about to be after a loss, a command
+    // waits for it; once an attempt has failed, Redis is unreachable and it fails at once.
+    const bool reconnecting = !unreachable && (current == phase::connecting || current == phase::down);
+    if (current != phase::up && current != phase::handshake && !reconnecting) {
+      return refuse(errc::not_connected, std::move(handler));
+    }
     if (subs.subscriber()) return refuse(errc::server_error, std::move(handler));
     auto bytes = format_command(args);
-    if (outgoing.size() + writing.size() + bytes.size() > options.max_queued_bytes ||
-        pending.size() >= options.max_pending_replies) {
+    if (outgoing.size() + writing.size() + offline_bytes + bytes.size() > options.max_queued_bytes ||
+        pending.size() + offline.size() >= options.max_pending_replies) {
       return refuse(errc::queue_full, std::move(handler));
+    }
+    if (reconnecting) {
+      offline_bytes += bytes.size();
+      offline.emplace_back(std::move(bytes), std::move(handler));
+      return;
     }
     if (dropped_streak) report_drops();
     append(std::move(bytes));
@@ -343,6 +383,11 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
   std::string writing;   // the write in flight
   bool write_in_flight = false;
   std::deque<reply_handler> pending;  // one per command written, in order
+  // Commands taken while reconnecting (not written yet), and whether the last attempt
+  // to connect failed (then commands are refused at once instead).
+  std::deque<std::pair<std::string, reply_handler>> offline;
+  std::size_t offline_bytes = 0;
+  bool unreachable = false;
 
   subscriptions subs{executor, *this};
   std::uint64_t dropped_streak = 0;

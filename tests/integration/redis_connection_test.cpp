@@ -1,5 +1,6 @@
 // redis::connection against a real redis-server: pipelining, pub/sub, reconnection with
-// subscriptions restored, failing fast while Redis is away, the queue and reply limits,
+// subscriptions restored, commands waiting for a reconnection under way and failing fast
+// once Redis is found away, the queue and reply limits,
 // AUTH and SELECT, Unix sockets, TLS with verification.
 #include <gtest/gtest.h>
 
@@ -60,6 +61,34 @@ TEST(RedisConnection, CommandsFailAtOnceWhileRedisIsUnreachable) {
   redis_server server({}, port);
   ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
   EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+}
+
+TEST(RedisConnection, ACommandIssuedWhileReconnectingWaitsForTheAttempt) {
+  redis_server server;
+  loop l;
+  auto o = options(server.url());
+  o.reconnect_delay = 400ms;  // a window between the loss and the first retry
+  o.randomization_factor = 0;
+  client c(l, o);
+  ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));
+
+  // Redis restarted: a command issued before the connection is back waits for it and goes
+  // through, as with node-redis' offline queue (a publish during a restart is not lost).
+  server.restart();
+  ASSERT_TRUE(c.wait([&] { return c.downs == 1; }));
+  EXPECT_EQ(c.run({"PING"}).second.str, "PONG");
+  EXPECT_EQ(c.ups, 2);
+  EXPECT_EQ(c.conn->stats().dropped, 0u);
+
+  // Redis gone: what waits for the retry fails when it fails, and what comes after fails
+  // at once.
+  server.kill();
+  ASSERT_TRUE(c.wait([&] { return c.downs == 2; }));
+  EXPECT_EQ(c.run({"PING"}).first, redis::errc::not_connected);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.run({"PING"}).first, redis::errc::not_connected);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 100ms);
+  EXPECT_EQ(c.conn->stats().dropped, 2u);
 }
 
 TEST(RedisConnection, SubscriptionsAreRestoredAfterRedisRestarts) {

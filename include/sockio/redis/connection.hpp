@@ -102,9 +102,12 @@ class connection {
   /// Closes; commands waiting for replies fail with `errc::stopped`.
   void stop();
 
-  /// Sends a command (arguments are binary-safe). `handler` gets the reply, or an error
-  /// at once when Redis is unreachable or the queue is full; an error reply comes with
-  /// `errc::server_error`. Commands are pipelined in call order.
+  /// Sends a command (arguments are binary-safe). `handler` gets the reply; an error
+  /// reply comes with `errc::server_error`. Commands are pipelined in call order. A
+  /// command issued while the connection is being (re)established waits for that attempt
+  /// (as with node-redis' offline queue: a publish during a Redis restart is not lost)
+  /// and fails with `errc::not_connected` if it fails; once an attempt has failed, or
+  /// when the queue is full (`errc::queue_full`), a command fails at once.
   void command(std::vector<std::string> args, reply_handler handler = {});
   /// Subscribes (kept across reconnections); `done` runs once Redis confirmed them all.
   void subscribe(std::vector<std::string> channels, std::function<void()> done = {});
