@@ -291,6 +291,10 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     offline.clear();
     offline_bytes = 0;
     for (auto& [bytes, handler] : waiting) {
+      if (subs.subscriber()) {  // it subscribed meanwhile: Redis would refuse the command
+        refuse(errc::server_error, std::move(handler));
+        continue;
+      }
       append(std::move(bytes));
       pending.push_back(std::move(handler));
     }
@@ -312,11 +316,11 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
 
   void command(std::vector<std::string> args, reply_handler handler) {
     // While an attempt to (re)connect is under way, or about to be after a loss, a command
-    // waits for it; once an attempt has failed, Redis is unreachable and it fails at once.
-    const bool reconnecting = !unreachable && (current == phase::connecting || current == phase::down);
-    if (current != phase::up && current != phase::handshake && !reconnecting) {
-      return refuse(errc::not_connected, std::move(handler));
-    }
+    // waits for it (behind AUTH and SELECT, in call order); once an attempt has failed,
+    // Redis is unreachable and it fails at once.
+    const bool reconnecting =
+        current == phase::handshake || (!unreachable && (current == phase::connecting || current == phase::down));
+    if (current != phase::up && !reconnecting) return refuse(errc::not_connected, std::move(handler));
     if (subs.subscriber()) return refuse(errc::server_error, std::move(handler));
     auto bytes = format_command(args);
     if (outgoing.size() + writing.size() + offline_bytes + bytes.size() > options.max_queued_bytes ||

@@ -67,7 +67,7 @@ TEST(RedisConnection, ACommandIssuedWhileReconnectingWaitsForTheAttempt) {
   redis_server server;
   loop l;
   auto o = options(server.url());
-  o.reconnect_delay = 400ms;  // a window between the loss and the first retry
+  o.reconnect_delay = 2s;  // a window between the loss and the first retry, for the restart
   o.randomization_factor = 0;
   client c(l, o);
   ASSERT_TRUE(c.wait([&] { return c.ups == 1; }));

@@ -249,6 +249,10 @@ test("bad entries on the stream and bad messages on the channels are dropped wit
   const again = await redisClient(t, redis);
   await waitForNodes(again, 2, "socket.io#/#");
   await waitForReaders(again, 2);
+  // The publishing connections too (a publish is refused while Redis is found away).
+  for (const node of [a, b]) {
+    await untilTrue(() => /redis streams pub: reconnected to/.test(node.stdout()), "the publisher reconnected", 15000);
+  }
   await delivered("after restart");
   assert.ok(a.running() && b.running());
 });

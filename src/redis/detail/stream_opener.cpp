@@ -37,6 +37,7 @@ stream_opener::stream_opener(asio::any_io_executor executor, const url& endpoint
     : executor_(std::move(executor)), endpoint_(endpoint), tls_ca_file_(std::move(tls_ca_file)), resolver_(executor_) {}
 
 void stream_opener::open(handler done) {
+  const auto attempt = attempt_;
   if (endpoint_.kind == url::scheme::unix_socket) {
     auto s = std::make_shared<redis_stream::unix_socket>(executor_);
     connecting_unix_ = s;
@@ -50,18 +51,23 @@ void stream_opener::open(handler done) {
   }
   resolver_.async_resolve(
       endpoint_.host, std::to_string(endpoint_.port),
-      [this, done = std::move(done)](boost::system::error_code ec, tcp::resolver::results_type results) mutable {
+      [this, attempt, done = std::move(done)](boost::system::error_code ec,
+                                              tcp::resolver::results_type results) mutable {
         if (ec) return done(ec, nullptr);
+        if (attempt != attempt_) return done(make_error_code(std::errc::operation_canceled), nullptr);
         auto s = std::make_shared<tcp::socket>(executor_);
         connecting_ = s;
-        asio::async_connect(*s, results,
-                            [this, s, done = std::move(done)](boost::system::error_code ec, const auto&) mutable {
-                              forget(connecting_, s);
-                              if (ec) return done(ec, nullptr);
-                              s->set_option(tcp::no_delay(true), ec);
-                              keep_alive(*s);
-                              on_tcp_connected(std::move(*s), std::move(done));
-                            });
+        asio::async_connect(
+            *s, results, [this, s, attempt, done = std::move(done)](boost::system::error_code ec, const auto&) mutable {
+              forget(connecting_, s);
+              if (ec) return done(ec, nullptr);
+              if (attempt != attempt_) {
+                return done(make_error_code(std::errc::operation_canceled), nullptr);
+              }
+              s->set_option(tcp::no_delay(true), ec);
+              keep_alive(*s);
+              on_tcp_connected(std::move(*s), std::move(done));
+            });
       });
 }
 
@@ -95,6 +101,7 @@ void stream_opener::on_tcp_connected(tcp::socket s, handler done) {
 }
 
 void stream_opener::cancel() {
+  ++attempt_;  // a step that completed before the cancellation goes no further
   boost::system::error_code ignored;
   resolver_.cancel();
   if (auto s = connecting_.lock()) s->close(ignored);

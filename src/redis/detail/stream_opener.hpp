@@ -4,6 +4,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,10 +38,11 @@ class stream_opener {
   const url& endpoint_;
   std::string tls_ca_file_;
   boost::asio::ip::tcp::resolver resolver_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;  // before the streams that use it
   std::weak_ptr<boost::asio::ip::tcp::socket> connecting_;
   std::weak_ptr<redis_stream::unix_socket> connecting_unix_;
   std::shared_ptr<redis_stream> handshaking_;
-  std::unique_ptr<boost::asio::ssl::context> tls_context_;
+  std::uint64_t attempt_ = 0;  // bumped by cancel(): the steps of an older open stop
 };
 
 }  // namespace sockio::redis::detail
