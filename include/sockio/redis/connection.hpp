@@ -105,9 +105,10 @@ class connection {
   /// Sends a command (arguments are binary-safe). `handler` gets the reply; an error
   /// reply comes with `errc::server_error`. Commands are pipelined in call order. A
   /// command issued while the connection is being (re)established waits for that attempt
-  /// (as with node-redis' offline queue: a publish during a Redis restart is not lost)
-  /// and fails with `errc::not_connected` if it fails; once an attempt has failed, or
-  /// when the queue is full (`errc::queue_full`), a command fails at once.
+  /// and fails with `errc::not_connected` if it fails (a bounded form of node-redis'
+  /// offline queue: a publish during a quick restart of Redis is not lost). Once an
+  /// attempt has failed, or when the queue is full (`errc::queue_full`), a command fails
+  /// at once.
   void command(std::vector<std::string> args, reply_handler handler = {});
   /// Subscribes (kept across reconnections); `done` runs once Redis confirmed them all.
   void subscribe(std::vector<std::string> channels, std::function<void()> done = {});
