@@ -65,7 +65,9 @@ for (const [name, transports, upgrade] of [
 
     const sender = clients[0];
     assert.equal((await emitAck(sender.socket, "publish", "hall", "shout", name)).ok, true);
-    await Promise.all(clients.slice(1).map((c) => c.rec.waitFor("shout")));
+    await Promise.all(clients.slice(1).map((c) => c.rec.waitFor("shout"))).catch((e) => {
+      throw new Error(`${e.message}\n${nodes.map((n, i) => `node ${i} (${n.port}):\n${n.stdoutText.slice(-2000)}`).join("\n")}`);
+    });
     // And one through the HTTP API of a node (nginx sends it to any).
     const res = await boundedFetch(`${nginx.url}/api/emit`, {
       method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },

@@ -133,8 +133,10 @@ export function rs256(claims, privateKey) {
 // Records every application event a socket receives from its creation on.
 export class Recorder {
   constructor(socket) {
+    this.socket = socket;
     this.events = [];
     this.waiters = [];
+    socket.on("disconnect", (reason) => (this.disconnectReason = reason));
     socket.onAny((event, ...args) => {
       this.events.push({ event, args });
       this.waiters = this.waiters.filter((w) => !w());
@@ -161,7 +163,11 @@ export class Recorder {
       };
       if (!waiter()) this.waiters.push(waiter);
     });
-    return withTimeout(waiting, ms, `"${event}" event #${count}`).finally(() => {
+    return withTimeout(waiting, ms, `"${event}" event #${count}`).catch((e) => {
+      // Say where the socket stands: a wait that times out on a closed socket is another failure.
+      const state = this.socket.connected ? "connected" : `not connected (${this.disconnectReason ?? "never connected"})`;
+      throw new Error(`${e.message} on socket ${this.socket.id ?? "-"}, ${state}; events seen: ${this.names().join(", ") || "none"}`);
+    }).finally(() => {
       this.waiters = this.waiters.filter((w) => w !== waiter);
     });
   }
