@@ -137,7 +137,7 @@ gateway::gateway(config c) : config_(std::move(c)), auth_(config_) {
   });
   engine.on_close([this](engine::session& s, std::string_view) {
     std::lock_guard lock(mutex_);
-    if (auto it = connections_per_ip_.find(std::string(s.request().remote_address()));
+    if (auto it = connections_per_ip_.find(s.request().remote_address());
         it != connections_per_ip_.end() && --it->second <= 0) {
       connections_per_ip_.erase(it);
     }
@@ -178,7 +178,7 @@ std::optional<std::string> gateway::admit(const engine::request_info& req) {
     refused = "too many connections";
   } else {
     std::lock_guard lock(mutex_);
-    auto it = connections_per_ip_.find(std::string(req.remote_address()));
+    auto it = connections_per_ip_.find(req.remote_address());
     if (it != connections_per_ip_.end() && it->second >= config_.limits_max_connections_per_ip) {
       refused = "too many connections from this address";
     }

@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "auth.hpp"
 #include "config.hpp"
@@ -81,7 +80,7 @@ class gateway {
   std::atomic<bool> draining_{false};
 
   std::mutex mutex_;  // guards the maps below (touched on connects, joins and leaves only)
-  std::unordered_map<std::string, std::int64_t> connections_per_ip_;
+  std::map<std::string, std::int64_t, std::less<>> connections_per_ip_;     // found by view
   std::map<std::pair<std::string, std::string>, std::int64_t> room_sizes_;  // (namespace, room)
   std::map<std::string, sio::namespace_*, std::less<>> namespaces_;         // seen so far
 
