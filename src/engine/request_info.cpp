@@ -7,6 +7,14 @@
 
 namespace sockio::engine {
 
+namespace {
+/// `text` up to its first NUL character, if any (HTTP forbids them; the buffer uses them
+/// as separators).
+std::string_view until_nul(std::string_view text) noexcept {
+  return text.substr(0, text.find('\0'));
+}
+}  // namespace
+
 header_fields::value_type header_fields::iterator::operator*() const noexcept {
   const std::string_view name(at_);
   return {name, std::string_view(at_ + name.size() + 1)};
@@ -23,8 +31,8 @@ header_fields::header_fields(std::initializer_list<value_type> fields) {
 }
 
 void header_fields::add(std::string_view name, std::string_view value) {
-  name = name.substr(0, name.find('\0'));  // a NUL would end the field early: cut there
-  value = value.substr(0, value.find('\0'));
+  name = until_nul(name);  // a NUL would end the field early: cut there
+  value = until_nul(value);
   for (const char c : name) text_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   text_ += '\0';
   text_ += value;
@@ -49,10 +57,9 @@ std::optional<std::string_view> header_fields::find(std::string_view name) const
 request_info::request_info(std::string_view method, std::string_view url, std::string_view remote_address,
                            std::uint16_t remote_port, bool secure)
     : remote_port_(remote_port), secure_(secure) {
-  const auto cut = [](std::string_view v) { return v.substr(0, v.find('\0')); };
-  method = cut(method);
-  url = cut(url);
-  remote_address = cut(remote_address);
+  method = until_nul(method);
+  url = until_nul(url);
+  remote_address = until_nul(remote_address);
   auto& text = headers_.text_;
   text.reserve(method.size() + url.size() + remote_address.size() + 3);
   text.append(method).append(1, '\0').append(url).append(1, '\0').append(remote_address).append(1, '\0');
@@ -67,11 +74,16 @@ std::string_view request_info::text(int index) const noexcept {
 }
 
 void request_info::set_text(int index, std::string_view value) {
-  std::string parts[3];
-  for (int i = 0; i < 3; ++i) parts[i] = i == index ? std::string(value) : std::string(text(i));
-  request_info rebuilt(parts[0], parts[1], parts[2]);
-  rebuilt.headers_.text_.append(headers_.text_, headers_.begin_);
-  headers_ = std::move(rebuilt.headers_);
+  const std::string copy(until_nul(value));  // `value` may view this buffer
+  auto& buffer = headers_.text_;
+  if (headers_.begin_ == 0) {  // no texts yet: three empty ones before the fields
+    buffer.insert(0, 3, '\0');
+    headers_.begin_ = 3;
+  }
+  const auto old = text(index);
+  const auto at = static_cast<std::size_t>(old.data() - buffer.data());
+  headers_.begin_ = static_cast<std::uint32_t>(headers_.begin_ - old.size() + copy.size());
+  buffer.replace(at, old.size(), copy);
 }
 
 std::string_view request_info::method() const noexcept {

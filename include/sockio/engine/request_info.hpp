@@ -54,8 +54,8 @@ class header_fields {
   /// Appends a field; the name is stored in lower case. Both end at a NUL character,
   /// if any (HTTP forbids them).
   void add(std::string_view name, std::string_view value);
-  /// Reserves room for `bytes` of names and values (and `fields` separators).
-  void reserve(std::size_t bytes, std::size_t fields) { text_.reserve(bytes + 2 * fields); }
+  /// Reserves room for `bytes` more of names and values (and `fields` separators).
+  void reserve(std::size_t bytes, std::size_t fields) { text_.reserve(text_.size() + bytes + 2 * fields); }
 
   iterator begin() const noexcept { return iterator(text_.data() + begin_); }
   iterator end() const noexcept { return iterator(text_.data() + text_.size()); }
@@ -102,9 +102,7 @@ class request_info {
   void add_header(std::string_view name, std::string_view value) { headers_.add(name, value); }
   /// Reserves room for `bytes` of header names and values (and `fields` separators)
   /// besides the method, URL and address already set.
-  void reserve_headers(std::size_t bytes, std::size_t fields) {
-    headers_.text_.reserve(headers_.text_.size() + bytes + 2 * fields);
-  }
+  void reserve_headers(std::size_t bytes, std::size_t fields) { headers_.reserve(bytes, fields); }
 
   /// The first header named `name` (case-insensitive), if present.
   std::optional<std::string_view> header(std::string_view name) const;
