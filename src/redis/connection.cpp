@@ -171,9 +171,7 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     pending.clear();
     subs.connection_lost();
     if (why == errc::stopped) {  // what waited for a reconnection will not get one
-      for (auto& entry : offline) waiting.push_back(std::move(entry.second));
-      offline.clear();
-      offline_bytes = 0;
+      for (auto& entry : take_offline()) waiting.push_back(std::move(entry.second));
     }
     for (auto& h : waiting) {
       if (h) h(make_error_code(why), reply{});
@@ -285,12 +283,15 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
     if (handler) asio::post(executor, [handler = std::move(handler), why] { handler(make_error_code(why), {}); });
   }
 
-  /// Commands taken while the connection was being re-established, in call order.
-  void send_offline() {
-    auto waiting = std::move(offline);
-    offline.clear();
+  /// Empties the commands taken while the connection was being re-established.
+  std::deque<std::pair<std::string, reply_handler>> take_offline() {
     offline_bytes = 0;
-    for (auto& [bytes, handler] : waiting) {
+    return std::exchange(offline, {});
+  }
+
+  /// Writes them, in call order.
+  void send_offline() {
+    for (auto& [bytes, handler] : take_offline()) {
       if (subs.subscriber()) {  // it subscribed meanwhile: Redis would refuse the command
         refuse(errc::server_error, std::move(handler));
         continue;
@@ -301,10 +302,7 @@ struct connection::impl : std::enable_shared_from_this<impl>, subscriptions::lin
   }
 
   void refuse_offline(errc why) {
-    auto waiting = std::move(offline);
-    offline.clear();
-    offline_bytes = 0;
-    for (auto& entry : waiting) refuse(why, std::move(entry.second));
+    for (auto& entry : take_offline()) refuse(why, std::move(entry.second));
   }
 
   void report_drops() {
