@@ -340,6 +340,9 @@ void server::run() {
 void server::stop() {
   impl_->stop();
 }
+void server::refuse_handshakes() noexcept {
+  impl_->state_.stopping = true;
+}
 const server_options& server::options() const noexcept {
   return impl_->state_.options;
 }

@@ -64,7 +64,9 @@ void server::stop() {
     return;
   }
   if (!core.engine.running()) return core.engine.stop();
-  // Sockets learn the reason first; then the engine closes the sessions and drains.
+  // Sockets learn the reason first, and no new one comes meanwhile (a late handshake gets
+  // the engine's 503); then the engine closes the sessions and drains.
+  core.engine.refuse_handshakes();
   const auto shutdown_clients = [&core](unsigned shard) {
     std::vector<std::shared_ptr<detail::client>> clients;
     core.clients[shard].for_each([&clients](detail::client& c) {

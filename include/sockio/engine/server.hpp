@@ -70,6 +70,10 @@ class server {
   /// Closes every session ("forced close"), lets what is under way finish (at most
   /// `stop_timeout`), stops the loops and joins their threads.
   void stop();
+  /// The first step of `stop()` alone: new handshakes are refused from now on (503
+  /// "server shutting down", so that a proxy tries another node); open sessions go on.
+  /// For a layer above that closes its own sockets before it calls `stop()`.
+  void refuse_handshakes() noexcept;
 
   const server_options& options() const noexcept;
   unsigned threads() const noexcept;
