@@ -4,16 +4,6 @@
 #include "sockio/codec/json_text.hpp"
 
 namespace sockio::sio {
-namespace {
-
-/// The listener entry of `event` in a socket's flat table, or `end()`.
-template <class Handlers>
-auto find_handler(Handlers& handlers, std::string_view event) {
-  return std::find_if(handlers.begin(), handlers.end(), [event](const auto& h) { return h.first == event; });
-}
-
-}  // namespace
-
 socket::socket(namespace_& nsp, std::shared_ptr<detail::client> client, std::string id, sio::handshake hs)
     : nsp_(&nsp), client_(std::move(client)), id_(std::move(id)), handshake_(std::move(hs)) {}
 
@@ -38,17 +28,10 @@ std::string_view socket::transport() const noexcept {
 }
 
 void socket::on(const std::string& event, event_handler handler) {
-  const auto it = find_handler(handlers_, event);
-  if (it != handlers_.end()) return void(it->second = std::move(handler));
-  // A socket's handlers are few and stay for its life: the table grows one entry at a
-  // time while small (doubling would leave a quarter of it unused per idle socket).
-  if (handlers_.size() == handlers_.capacity()) {
-    handlers_.reserve(handlers_.size() < 8 ? handlers_.size() + 1 : 2 * handlers_.size());
-  }
-  handlers_.emplace_back(event, std::move(handler));
+  handlers_.set(event, std::move(handler));
 }
 void socket::off(const std::string& event) {
-  std::erase_if(handlers_, [&](const auto& h) { return h.first == event; });
+  handlers_.erase(event);
 }
 void socket::on_any(any_handler handler) {
   state().any_handlers.push_back(std::move(handler));
@@ -191,9 +174,8 @@ void socket::dispatch(json data, std::optional<std::uint64_t> ack_id) {
     const auto any = state_->any_handlers;  // a listener may disconnect us, which clears the lists
     for (const auto& h : any) h(event, args);
   }
-  const auto it = find_handler(handlers_, event);
-  if (it != handlers_.end() && connected_) {
-    auto handler = it->second;  // the handler may replace itself
+  if (const auto* found = handlers_.find(event); found && connected_) {
+    auto handler = *found;  // the handler may replace itself
     handler(std::move(args), std::move(ack));
   }
 }

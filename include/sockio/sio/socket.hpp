@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sockio/sio/broadcast_operator.hpp"
+#include "sockio/sio/handler_table.hpp"
 #include "sockio/sio/handlers.hpp"
 #include "sockio/sio/types.hpp"
 
@@ -172,9 +173,7 @@ class socket : public std::enable_shared_from_this<socket> {
   bool closing_ = false;
   bool recovered_ = false;
 
-  // One listener per event name, in a flat table: a socket has a few, and a map node
-  // each cost more than the table (an idle socket's memory counts).
-  std::vector<std::pair<std::string, event_handler>> handlers_;
+  handler_table handlers_;
   // Pending acks and the less common listeners, allocated on first use: most sockets
   // (an idle connection's above all) never need them.
   std::unique_ptr<detail::socket_state> state_;
