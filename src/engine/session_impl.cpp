@@ -21,10 +21,7 @@ std::string open_json(const server_state& server, const std::string& sid, bool p
 }  // namespace
 
 session_impl::session_impl(server_state& state, detail::shard& home, std::string id, request_info request)
-    : server_(state),
-      home_(home),
-      id_(std::move(id)),
-      request_(std::make_shared<const request_info>(std::move(request))) {
+    : server_(state), home_(home), id_(std::move(id)), request_(std::move(request)) {
   heartbeat_.owner = this;
   server_.session_count.fetch_add(1, std::memory_order_relaxed);
 }

@@ -60,7 +60,8 @@ class session {
   /// The handshake request.
   virtual const request_info& request() const noexcept = 0;
   /// The same request, for holders that outlive a call (Socket.IO's handshakes share
-  /// this one copy instead of making their own).
+  /// this one copy instead of making their own). The request lives inside the session,
+  /// so the pointer keeps the session's memory (not the connection) alive.
   virtual std::shared_ptr<const request_info> shared_request() const noexcept = 0;
   virtual bool is_open() const noexcept = 0;
   /// The event loop this session runs on.

@@ -23,8 +23,10 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   const std::string& id() const noexcept override { return id_; }
   unsigned shard() const noexcept override;
   transport_kind transport() const noexcept override { return transport_; }
-  const request_info& request() const noexcept override { return *request_; }
-  std::shared_ptr<const request_info> shared_request() const noexcept override { return request_; }
+  const request_info& request() const noexcept override { return request_; }
+  std::shared_ptr<const request_info> shared_request() const noexcept override {
+    return {shared_from_this(), &request_};  // sessions are made by open_new, always shared
+  }
   bool is_open() const noexcept override { return state_ == state::open; }
   boost::asio::io_context& context() noexcept override;
   void set_handler(std::shared_ptr<session_handler> handler) override;
@@ -80,7 +82,7 @@ class session_impl final : public session, public std::enable_shared_from_this<s
   server_state& server_;
   detail::shard& home_;
   std::string id_;
-  std::shared_ptr<const request_info> request_;
+  request_info request_;  // in the session: a shared copy cost an allocation per connection
   transport_kind transport_ = transport_kind::polling;
   state state_ = state::open;
   bool probed_ = false;  // the candidate answered the probe
